@@ -1,0 +1,168 @@
+"""The one QR matrix builder and the one Code 128 module builder used by every output format."""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from functools import lru_cache
+
+import barcode
+import qrcode
+from qrcode import LUT, base, constants, util
+
+from labels.errors import FitError
+
+QR_QUIET = 4  # modules each side (ISO/IEC 18004)
+CODE128_QUIET = 10  # modules each side (ISO/IEC 15417)
+# Strongest first: with room to spare, the symbol gets more error correction.
+EC_LEVELS: tuple[str, ...] = ("H", "Q", "M", "L")
+_EC = {
+    "L": constants.ERROR_CORRECT_L,
+    "M": constants.ERROR_CORRECT_M,
+    "Q": constants.ERROR_CORRECT_Q,
+    "H": constants.ERROR_CORRECT_H,
+}
+# A fixed mask skips qrcode's scoring of all 8 masks (3/4 of its run time); any mask is valid
+# and decodes the same, the scoring only makes rare pathological patterns less likely.
+_MASK = 2
+
+
+@dataclass(frozen=True, slots=True)
+class QrSymbol:
+    payload: str
+    ec: str
+    version: int
+    rows: tuple[tuple[bool, ...], ...]  # dark modules, no quiet zone
+
+    @property
+    def size(self) -> int:
+        return len(self.rows)
+
+
+class _Bits:
+    """A bit accumulator with the `put` interface qrcode's QRData.write expects."""
+
+    __slots__ = ("length", "value")
+
+    def __init__(self) -> None:
+        self.value = 0
+        self.length = 0
+
+    def put(self, num: int, length: int) -> None:
+        self.value = (self.value << length) | num
+        self.length += length
+
+
+def _data_bits(chunks: list[util.QRData], version: int) -> _Bits:
+    sizes = util.mode_sizes_for_version(version)
+    bits = _Bits()
+    for chunk in chunks:
+        bits.put(chunk.mode, 4)
+        bits.put(len(chunk), sizes[chunk.mode])
+        chunk.write(bits)
+    return bits
+
+
+def _chunks(payload: str) -> list[util.QRData]:
+    return list(util.optimal_data_chunks(payload.encode("utf-8")))
+
+
+def qr_versions(payload: str) -> dict[str, int]:
+    """Smallest QR version for each EC level, without building any symbol."""
+    chunks = _chunks(payload)
+    # The length-field width changes at versions 10 and 27.
+    needed = {first: _data_bits(chunks, first).length for first in (1, 10, 27)}
+    out: dict[str, int] = {}
+    for ec in EC_LEVELS:
+        table = util.BIT_LIMIT_TABLE[_EC[ec]]
+        for first, last in ((1, 9), (10, 26), (27, 40)):
+            version = bisect_left(table, needed[first], first)
+            if version <= last:
+                out[ec] = version
+                break
+    return out
+
+
+@lru_cache(maxsize=64)
+def _rs_products(ec_count: int) -> tuple[tuple[int, ...], ...]:
+    """For each byte value f, the generator polynomial's tail multiplied by f in GF(256)."""
+    log, exp = base.LOG_TABLE, base.EXP_TABLE
+    gen_logs = [log[g] for g in LUT.rsPoly_LUT[ec_count][1:]]
+    zero = (0,) * ec_count
+    return (zero, *(tuple(exp[(gl + log[f]) % 255] for gl in gen_logs) for f in range(1, 256)))
+
+
+def _rs_remainder(data: list[int], ec_count: int) -> list[int]:
+    products = _rs_products(ec_count)
+    remainder = [0] * ec_count
+    for byte in data:
+        row = products[byte ^ remainder[0]]
+        remainder = [a ^ b for a, b in zip([*remainder[1:], 0], row, strict=True)]
+    return remainder
+
+
+def qr_codewords(payload: str, ec: str, version: int) -> list[int]:
+    """Data plus Reed-Solomon codewords, interleaved: what qrcode's util.create_data returns.
+
+    qrcode computes the same with a polynomial class at about 1 ms per symbol; this table-driven
+    remainder is what lets 1,000 labels fit the PDF time budget. A test checks both agree.
+    """
+    bits = _data_bits(_chunks(payload), version)
+    blocks = base.rs_blocks(version, _EC[ec])
+    limit = sum(block.data_count for block in blocks) * 8
+    if bits.length > limit:
+        raise FitError("url", f"QR payload of {len(payload)} characters exceeds version 40")
+    bits.put(0, min(limit - bits.length, 4))
+    bits.put(0, -bits.length % 8)
+    data = list(bits.value.to_bytes(bits.length // 8, "big"))
+    data += [util.PAD0, util.PAD1] * ((limit // 8 - len(data)) // 2 + 1)
+    data = data[: limit // 8]
+    dc_blocks: list[list[int]] = []
+    ec_blocks: list[list[int]] = []
+    offset = 0
+    for block in blocks:
+        dc = data[offset : offset + block.data_count]
+        offset += block.data_count
+        dc_blocks.append(dc)
+        ec_blocks.append(_rs_remainder(dc, block.total_count - block.data_count))
+    out: list[int] = []
+    for group in (dc_blocks, ec_blocks):
+        for i in range(max(len(b) for b in group)):
+            out.extend(b[i] for b in group if i < len(b))
+    return out
+
+
+def qr_symbol(payload: str, ec: str, version: int) -> QrSymbol:
+    if not payload:
+        raise FitError("url", "the QR payload (url) is empty")
+    code = qrcode.QRCode(
+        version=version, error_correction=_EC[ec], border=0, mask_pattern=_MASK
+    )
+    code.data_cache = qr_codewords(payload, ec, version)
+    code.make(fit=False)
+    rows = tuple(map(tuple, code.modules))
+    return QrSymbol(payload, ec, version, rows)
+
+
+@lru_cache(maxsize=4096)
+def code128_modules(data: str) -> str:
+    """Code 128 as a module string ('1' = bar), start to stop, no quiet zone."""
+    if not data or not all(" " <= c <= "~" for c in data):
+        raise FitError("tag", "Code 128 needs printable ASCII")
+    return str(barcode.get("code128", data).build()[0])
+
+
+def dark_runs(row: str | tuple[bool, ...]) -> list[tuple[int, int]]:
+    """(start, length) of each dark run: one rectangle per run keeps PDF and SVG small."""
+    runs: list[tuple[int, int]] = []
+    start = -1
+    for i, cell in enumerate(row):
+        dark = cell == "1" if isinstance(cell, str) else cell
+        if dark and start < 0:
+            start = i
+        elif not dark and start >= 0:
+            runs.append((start, i - start))
+            start = -1
+    if start >= 0:
+        runs.append((start, len(row) - start))
+    return runs

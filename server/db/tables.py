@@ -1,0 +1,157 @@
+"""Piccolo tables. State tables hold the current state; `event` holds the history.
+
+Events reference records by plain integer ids (no foreign keys): the ledger is append-only
+and stands on its own, so nothing can ever block or cascade into it."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    BigSerial,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    Numeric,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.table import Table
+
+
+class Counter(Table, tablename="counter"):
+    """Sequences for tags: one row per tag kind (U, L, P)."""
+
+    name = Varchar(length=20, unique=True)
+    value = BigInt(default=0)
+
+
+class Item(Table, tablename="item"):
+    sku = Varchar(length=64)
+    sku_key = Varchar(length=64, unique=True)  # lower-cased: SKUs are unique ignoring case
+    name = Varchar(length=200, index=True)
+    description = Text(default="")
+    category = Varchar(length=100, default="", index=True)
+    unit_of_measure = Varchar(length=30, default="each")
+    tracking = Varchar(length=10, index=True)
+    reorder_point = Integer(null=True, default=None)
+    unit_cost = Numeric(digits=(12, 2), null=True, default=None)
+    allow_negative = Boolean(default=False)
+    archived = Boolean(default=False, index=True)
+    custom_fields = JSON(default="[]")
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ItemBarcode(Table, tablename="item_barcode"):
+    item = ForeignKey(Item, null=False)
+    gtin = Varchar(length=14, unique=True)
+
+
+class Location(Table, tablename="location"):
+    tag = Varchar(length=20, unique=True)
+    name = Varchar(length=200)
+    parent = ForeignKey("self", null=True, default=None)
+    archived = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Person(Table, tablename="person"):
+    tag = Varchar(length=20, unique=True)
+    name = Varchar(length=200, index=True)
+    email = Varchar(length=254, default="")
+    badge_code = Varchar(length=100, null=True, default=None, unique=True)
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Lot(Table, tablename="lot"):
+    item = ForeignKey(Item, null=False)
+    code = Varchar(length=100)
+    expires_on = Date(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class Unit(Table, tablename="unit"):
+    tag = Varchar(length=20, unique=True)
+    item = ForeignKey(Item, null=False)
+    serial = Varchar(length=100, null=True, default=None)
+    status = Varchar(length=20, default="available")
+    condition = Varchar(length=20, default="working")
+    location = ForeignKey(Location, null=False)
+    custodian = ForeignKey(Person, null=True, default=None)
+    due_at = Timestamptz(null=True, default=None)
+    lot = ForeignKey(Lot, null=True, default=None)
+    purchase_date = Date(null=True, default=None)
+    purchase_cost = Numeric(digits=(12, 2), null=True, default=None)
+    warranty_end = Date(null=True, default=None)
+    custom = JSON(default="{}")
+    collapsed = Boolean(default=False)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+    last_audited_at = Timestamptz(null=True, default=None)
+
+
+class Stock(Table, tablename="stock"):
+    """Count of an item at a location (per lot for lot items). `key` makes the triple
+    unique on both engines, NULL lot included."""
+
+    key = Varchar(length=64, unique=True)
+    item = ForeignKey(Item, null=False)
+    location = ForeignKey(Location, null=False)
+    lot = ForeignKey(Lot, null=True, default=None)
+    quantity = Integer(default=0)
+
+
+class Event(Table, tablename="event"):
+    id = BigSerial(primary_key=True)
+    at = Timestamptz(default=TimestamptzNow())
+    actor_id = Integer(null=True, default=None)
+    actor = Varchar(length=100, default="")
+    kind = Varchar(length=40, index=True)
+    item_id = Integer(null=True, default=None, index=True)
+    unit_id = Integer(null=True, default=None, index=True)
+    lot_id = Integer(null=True, default=None, index=True)
+    quantity = Integer(null=True, default=None)
+    from_location_id = Integer(null=True, default=None, index=True)
+    to_location_id = Integer(null=True, default=None, index=True)
+    from_person_id = Integer(null=True, default=None, index=True)
+    to_person_id = Integer(null=True, default=None, index=True)
+    note = Text(default="")
+    details = JSON(default="{}")
+
+
+class User(Table, tablename="app_user"):
+    username = Varchar(length=100, unique=True)
+    role = Varchar(length=20)
+    password_hash = Varchar(length=255, default="")
+    active = Boolean(default=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ApiToken(Table, tablename="api_token"):
+    user = ForeignKey(User, null=False)
+    name = Varchar(length=100, default="")
+    prefix = Varchar(length=16)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    last_used_at = Timestamptz(null=True, default=None)
+    revoked_at = Timestamptz(null=True, default=None)
+
+
+class Session(Table, tablename="web_session"):
+    user = ForeignKey(User, null=False)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+
+
+ALL_TABLES: list[type[Table]] = [
+    Counter, Item, ItemBarcode, Location, Person, Lot, Unit, Stock, Event, User, ApiToken,
+    Session,
+]

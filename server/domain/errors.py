@@ -1,0 +1,58 @@
+"""Domain errors: every refusal carries a machine code, a human message and, where one
+field is to blame, the field's name. One mapper in server/http turns them into
+problem+json; the domain never knows about HTTP."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class DomainError(Exception):
+    """Base of every refusal the domain makes. `code` is stable for machines."""
+
+    code = "error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+        self.details = details or {}
+
+
+class InvalidInput(DomainError):
+    """The request itself is wrong: a field is missing, malformed or out of range."""
+
+    code = "invalid"
+
+
+class NotFound(DomainError):
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The request is well formed but the current state refuses it."""
+
+    code = "conflict"
+
+
+class ConcurrentChange(Conflict):
+    """Someone else changed the record between our read and our write."""
+
+    code = "concurrent_change"
+
+
+class Unauthenticated(DomainError):
+    code = "unauthenticated"
+
+
+class Forbidden(DomainError):
+    code = "forbidden"
