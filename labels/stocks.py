@@ -1,4 +1,4 @@
-"""Label stocks: the physical media (sheets and rolls), built-in ones and custom ones from a file."""
+"""Label stocks: the physical media (sheets and rolls), built in or from a TOML/JSON file."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 import math
 import tomllib
 from dataclasses import dataclass, fields, replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -114,64 +115,17 @@ def _validate_sheet(s: LabelStock) -> None:
         raise _fail(s.key, "rows", f"labels end at {bottom:.2f} mm, past the page height")
 
 
-_LETTER = {"page_width_mm": 215.9, "page_height_mm": 279.4}
-_A4 = {"page_width_mm": 210.0, "page_height_mm": 297.0}
-_IN = MM_PER_INCH
-_BUILTIN: list[dict[str, Any]] = [
-    dict(key="avery-5160", name="Avery 5160 address, 1 x 2-5/8 in, 30/sheet", media="sheet",
-         width_mm=2.625 * _IN, height_mm=1 * _IN, columns=3, rows=10, margin_left_mm=0.1875 * _IN,
-         margin_top_mm=0.5 * _IN, pitch_x_mm=2.75 * _IN, pitch_y_mm=1 * _IN,
-         corner_radius_mm=1.6, **_LETTER),
-    dict(key="avery-5167", name="Avery 5167 return address, 1/2 x 1-3/4 in, 80/sheet",
-         media="sheet", width_mm=1.75 * _IN, height_mm=0.5 * _IN, columns=4, rows=20,
-         margin_left_mm=0.28125 * _IN, margin_top_mm=0.5 * _IN, pitch_x_mm=2.0625 * _IN,
-         pitch_y_mm=0.5 * _IN, inset_x_mm=1.0, inset_y_mm=1.0, corner_radius_mm=1.6, **_LETTER),
-    dict(key="avery-l7160", name="Avery L7160 address, 63.5 x 38.1 mm, 21/sheet", media="sheet",
-         width_mm=63.5, height_mm=38.1, columns=3, rows=7, margin_left_mm=7.21,
-         margin_top_mm=15.15, pitch_x_mm=66.04, pitch_y_mm=38.1, corner_radius_mm=1.8, **_A4),
-    dict(key="avery-l7163", name="Avery L7163 address, 99.1 x 38.1 mm, 14/sheet", media="sheet",
-         width_mm=99.1, height_mm=38.1, columns=2, rows=7, margin_left_mm=4.65,
-         margin_top_mm=15.15, pitch_x_mm=101.6, pitch_y_mm=38.1, corner_radius_mm=1.8, **_A4),
-    dict(key="avery-l6145", name="Avery L6145/L4770 durable mini, 45.7 x 25.4 mm, 40/sheet",
-         media="sheet", width_mm=45.7, height_mm=25.4, columns=4, rows=10, margin_left_mm=10.0,
-         margin_top_mm=22.0, pitch_x_mm=48.5, pitch_y_mm=25.4, inset_x_mm=1.0, inset_y_mm=1.0,
-         corner_radius_mm=1.5, **_A4),
-    dict(key="dymo-30334", name="Dymo 30334 multipurpose, 2-1/4 x 1-1/4 in", media="roll",
-         printer="dymo", width_mm=2.25 * _IN, height_mm=1.25 * _IN, corner_radius_mm=2.0),
-    dict(key="dymo-30336", name="Dymo 30336 small multipurpose, 1 x 2-1/8 in", media="roll",
-         printer="dymo", width_mm=2.125 * _IN, height_mm=1 * _IN, corner_radius_mm=2.0),
-    dict(key="dymo-11355", name="Dymo 11355 multipurpose, 19 x 51 mm", media="roll",
-         printer="dymo", width_mm=51.0, height_mm=19.0, inset_x_mm=1.0, inset_y_mm=1.0,
-         corner_radius_mm=2.0),
-    dict(key="brother-dk11201", name="Brother DK-11201 address, 29 x 90 mm", media="roll",
-         printer="brother", width_mm=90.0, height_mm=29.0, inset_x_mm=3.0, inset_y_mm=1.5,
-         corner_radius_mm=2.0),
-    dict(key="brother-dk11204", name="Brother DK-11204 multipurpose, 17 x 54 mm", media="roll",
-         printer="brother", width_mm=54.0, height_mm=17.0, inset_x_mm=3.0, inset_y_mm=1.5,
-         corner_radius_mm=2.0),
-    dict(key="brother-dk22205", name="Brother DK-22205 continuous 62 mm (cut 100 mm)",
-         media="roll", printer="brother", width_mm=100.0, height_mm=62.0, inset_x_mm=3.0,
-         inset_y_mm=1.5, continuous=True),
-    dict(key="ptouch-tze-12mm", name="Brother P-touch TZe 12 mm tape (cut 50 mm)", media="roll",
-         printer="ptouch", dpi=180, width_mm=50.0, height_mm=12.0, inset_x_mm=2.0,
-         inset_y_mm=1.05, continuous=True),
-    dict(key="ptouch-tze-24mm", name="Brother P-touch TZe 24 mm tape (cut 70 mm)", media="roll",
-         printer="ptouch", dpi=180, width_mm=70.0, height_mm=24.0, inset_x_mm=2.0,
-         inset_y_mm=3.0, continuous=True),
-    dict(key="zebra-2x1", name="Zebra 2 x 1 in direct thermal", media="roll", printer="zebra",
-         dpi=203, width_mm=2 * _IN, height_mm=1 * _IN, inset_x_mm=1.0, inset_y_mm=1.0),
-    dict(key="zebra-2.25x1.25", name="Zebra 2.25 x 1.25 in", media="roll", printer="zebra",
-         dpi=203, width_mm=2.25 * _IN, height_mm=1.25 * _IN, inset_x_mm=1.0, inset_y_mm=1.0),
-    dict(key="zebra-3x2", name="Zebra 3 x 2 in", media="roll", printer="zebra", dpi=203,
-         width_mm=3 * _IN, height_mm=2 * _IN, inset_x_mm=1.0, inset_y_mm=1.0),
-    dict(key="zebra-4x6", name="Zebra 4 x 6 in shipping", media="roll", printer="zebra",
-         dpi=203, width_mm=4 * _IN, height_mm=6 * _IN, inset_x_mm=1.5, inset_y_mm=1.5),
-]
+_BUILTIN_FILE = Path(__file__).with_name("stocks.json")
+
+
+@lru_cache(maxsize=1)
+def _builtin() -> dict[str, LabelStock]:
+    return load_stocks(_BUILTIN_FILE)
 
 
 def builtin_stocks() -> dict[str, LabelStock]:
-    """The built-in stocks by key (see docs/labels.md for sources of the dimensions)."""
-    return {d["key"]: LabelStock(**d) for d in _BUILTIN}
+    """The built-in stocks by key, from stocks.json (docs/labels.md gives the sources)."""
+    return dict(_builtin())
 
 
 Mapping_ = dict[str, Any]
@@ -192,7 +146,6 @@ def parse_stock(key: str, raw: Mapping_) -> LabelStock:
         if required not in values:
             raise _fail(key, required, "is required")
     return LabelStock(**values)
-
 
 
 def _coerce(key: str, name: str, kind: str, value: Any) -> Any:
@@ -218,10 +171,7 @@ def load_stocks(path: str | Path) -> dict[str, LabelStock]:
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
-        if path.suffix.lower() == ".json":
-            doc = json.loads(text)
-        else:
-            doc = tomllib.loads(text)
+        doc = json.loads(text) if path.suffix.lower() == ".json" else tomllib.loads(text)
     except OSError as exc:
         raise StockError("path", f"cannot read {path}: {exc.strerror}") from exc
     except (tomllib.TOMLDecodeError, json.JSONDecodeError) as exc:

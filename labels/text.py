@@ -43,9 +43,18 @@ def ascent(size: float) -> float:
     return size * 0.76
 
 
+@lru_cache(maxsize=2)
+def _advances(bold: bool) -> tuple[dict[int, float], float]:
+    """Glyph advances in 1/1000 em by code point, and the width of a missing glyph."""
+    face = pdfmetrics.getFont(pdf_font(bold)).face
+    return dict(face.charWidths), float(face.defaultWidth)
+
+
 def text_width(text: str, size: float, bold: bool = False) -> float:
     """Advance width in the same unit as size, with headroom for raster hinting."""
-    return float(pdfmetrics.stringWidth(text, pdf_font(bold), size)) * _SAFETY
+    advances, default = _advances(bold)
+    get = advances.get
+    return sum(get(ord(c), default) for c in text) * size / 1000 * _SAFETY
 
 
 def fit_text(text: str, box_width: int, max_size: int, min_size: int, bold: bool = False) -> str:

@@ -93,7 +93,7 @@ def _plain(scan: ScanCode, text: str, bases: tuple[_Base, ...]) -> ScanCode:
             return replace(scan, tag_error=error.message, candidates_text=text)
     if text.isascii() and text.isdigit() and len(text) in GTIN_LENGTHS:
         return _digits(scan, text)
-    if text.startswith("01") and len(text) > 16 and text[:16].isascii() and text[:16].isdigit():
+    if text.startswith("01") and len(text) >= 16 and text[:16].isascii() and text[:16].isdigit():
         # GS1-128 read by a scanner that sends no symbology identifier. Only trusted when
         # it opens with a valid AI 01, since any string can happen to parse as some AI.
         gs1 = _gs1_message(scan, text)
@@ -208,4 +208,5 @@ def _parse_bases(bases: tuple[str, ...]) -> tuple[_Base, ...]:
             continue
         port = port if port is not None else _DEFAULT_PORTS[scheme]
         parsed.append(_Base(scheme, parts.hostname, port, unquote(parts.path).rstrip("/").lower()))
-    return tuple(parsed)
+    # Longest path first, so that a base nested in another one wins.
+    return tuple(sorted(parsed, key=lambda base: len(base.path), reverse=True))

@@ -102,7 +102,8 @@ def compare(rebuilt: State, actual: State) -> list[str]:
                 a, b = getattr(want, name), getattr(have, name)
                 if a != b:
                     problems.append(f"unit {uid}: {name} is {b!r}, the events say {a!r}")
-    for key in sorted(set(rebuilt.stock) | set(actual.stock), key=lambda k: (k[0], k[1], k[2] or 0)):
+    keys = set(rebuilt.stock) | set(actual.stock)
+    for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] or 0)):
         want_q, have_q = rebuilt.stock.get(key, 0), actual.stock.get(key, 0)
         if want_q != have_q:
             item, loc, lot = key

@@ -1,0 +1,170 @@
+"""The `tagtrack` command: serve, migrate, createuser, token, verify, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import os
+import secrets
+import sys
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from server.domain.actors import SYSTEM
+from server.domain.errors import DomainError
+from server.settings import Settings, reload_settings
+
+
+async def _with_db(settings: Settings, work: Callable[[], Awaitable[Any]]) -> Any:
+    from server.db import engine as db_engine
+    from server.db.migrate import migrate
+
+    await migrate(settings)
+    engine = db_engine.make_engine(settings.database_url)
+    db_engine.bind(engine)
+    await db_engine.start(engine)
+    try:
+        return await work()
+    finally:
+        await db_engine.stop(engine)
+
+
+def cmd_migrate(settings: Settings, args: argparse.Namespace) -> int:
+    from server.db.migrate import migrate
+
+    asyncio.run(migrate(settings, verbose=True))
+    return 0
+
+
+def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services import auth
+
+    password = args.password
+    if password is None:
+        password = getpass.getpass(f"Password for {args.name}: ")
+        if password != getpass.getpass("Again: "):
+            print("The two passwords differ; nothing was changed.", file=sys.stderr)
+            return 2
+    asyncio.run(_with_db(settings, lambda: auth.create_user(SYSTEM, args.name, args.role,
+                                                            password)))
+    print(f"Created user {args.name} with role {args.role}.")
+    return 0
+
+
+def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
+    from server.db import users_repo
+    from server.services import auth
+
+    async def work() -> str:
+        user = await users_repo.by_name(args.name)
+        if user is None:
+            raise DomainError(f"no user {args.name}: create it with tagtrack createuser",
+                              field="name")
+        _, token = await auth.create_token(SYSTEM, user["id"], args.label)
+        return token
+
+    print(asyncio.run(_with_db(settings, work)))
+    return 0
+
+
+def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services.verify import verify
+
+    problems = asyncio.run(_with_db(settings, verify))
+    for line in problems:
+        print(line)
+    if problems:
+        print(f"verify: {len(problems)} difference(s) between the events and the tables")
+        return 1
+    print("verify: the tables match the events")
+    return 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from server.services.demo import load_demo
+
+    loaded = asyncio.run(_with_db(settings, lambda: load_demo(force=args.force)))
+    print("Loaded the demo catalog." if loaded else
+          "The database already has items: demo not loaded (use --force to add it anyway).")
+    return 0
+
+
+async def ensure_first_admin() -> str | None:
+    """On a database with no users, create `admin` with a one-time password."""
+    from server.db import users_repo
+    from server.services import auth
+
+    if await users_repo.list_users():
+        return None
+    password = secrets.token_urlsafe(12)
+    await auth.create_user(SYSTEM, "admin", "admin", password)
+    return password
+
+
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    async def prepare() -> str | None:
+        if args.demo:
+            from server.services.demo import load_demo
+
+            await load_demo(force=False)
+        return await ensure_first_admin()
+
+    password = asyncio.run(_with_db(settings, prepare))
+    if password:
+        print(f"\nFirst start: created user 'admin' with the one-time password: {password}\n"
+              "Log in and change it (or create your own admin with `tagtrack createuser`).\n",
+              flush=True)
+    print(f"Tagtrack on http://{args.host}:{args.port} (database: {settings.engine})",
+          flush=True)
+    uvicorn.run("server.http.asgi:app", host=args.host, port=args.port, workers=args.workers,
+                log_level="warning", access_log=False, proxy_headers=True)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="tagtrack", description="Inventory and asset tracking.")
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("serve", help="run the web server (migrates first)")
+    s.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+    s.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    s.add_argument("--workers", type=int, default=1,
+                   help="server processes (PostgreSQL recommended for more than one)")
+    s.add_argument("--demo", action="store_true", help="load the demo catalog if empty")
+    s.set_defaults(run=cmd_serve)
+    sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
+    c = sub.add_parser("createuser", help="create a user")
+    c.add_argument("name")
+    c.add_argument("--role", required=True, choices=["admin", "manager", "operator", "viewer"])
+    c.add_argument("--password", help="(otherwise asked at a prompt)")
+    c.set_defaults(run=cmd_createuser)
+    t = sub.add_parser("token", help="print a new API token for a user")
+    t.add_argument("name")
+    t.add_argument("--label", default="cli", help="a name to recognise the token by")
+    t.set_defaults(run=cmd_token)
+    sub.add_parser("verify", help="rebuild the state from the events and compare"
+                   ).set_defaults(run=cmd_verify)
+    d = sub.add_parser("demo", help="load a realistic demo catalog")
+    d.add_argument("--force", action="store_true", help="load even if items exist")
+    d.set_defaults(run=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    settings = reload_settings()
+    try:
+        code: int = args.run(settings, args)
+        return code
+    except DomainError as exc:
+        print(f"tagtrack: {exc.message}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"tagtrack: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,50 @@
+"""Reading the history: events for one unit, item, location or person, newest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from server.db.tables import Event, Unit
+
+
+async def events(*, unit_id: int | None = None, item_id: int | None = None,
+                 location_id: int | None = None, person_id: int | None = None,
+                 kind: str | None = None, before_id: int | None = None,
+                 limit: int = 50) -> list[dict[str, Any]]:
+    where, args = [], []
+    if unit_id is not None:
+        where.append("e.unit_id = {}")
+        args.append(unit_id)
+    if item_id is not None:
+        where.append("e.item_id = {}")
+        args.append(item_id)
+    if location_id is not None:
+        where.append("(e.from_location_id = {} OR e.to_location_id = {})")
+        args += [location_id, location_id]
+    if person_id is not None:
+        where.append("(e.from_person_id = {} OR e.to_person_id = {})")
+        args += [person_id, person_id]
+    if kind is not None:
+        where.append("e.kind LIKE {}")
+        args.append(kind.replace("*", "%"))
+    if before_id is not None:
+        where.append("e.id < {}")
+        args.append(before_id)
+    cond = " AND ".join(where) or "1 = 1"
+    rows: list[dict[str, Any]] = await Event.raw(
+        "SELECT e.*, u.tag AS unit_tag, i.sku AS item_sku, fl.tag AS from_location_tag, "
+        "tl.tag AS to_location_tag, fp.tag AS from_person_tag, tp.tag AS to_person_tag, "
+        "lo.code AS lot_code "
+        "FROM event e LEFT JOIN unit u ON u.id = e.unit_id LEFT JOIN item i ON i.id = e.item_id "
+        "LEFT JOIN location fl ON fl.id = e.from_location_id "
+        "LEFT JOIN location tl ON tl.id = e.to_location_id "
+        "LEFT JOIN person fp ON fp.id = e.from_person_id "
+        "LEFT JOIN person tp ON tp.id = e.to_person_id LEFT JOIN lot lo ON lo.id = e.lot_id "
+        f"WHERE {cond} ORDER BY e.id DESC LIMIT {{}}", *args, limit)
+    return rows
+
+
+async def unit_states() -> dict[int, dict[str, Any]]:
+    rows = await Unit.select(Unit.id, Unit.item, Unit.location, Unit.custodian, Unit.status,
+                             Unit.condition, Unit.collapsed)
+    return {r["id"]: r for r in rows}

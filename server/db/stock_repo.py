@@ -1,0 +1,114 @@
+"""Stock rows and lots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from server.db.rows import for_update
+from server.db.tables import Lot, Stock
+from server.domain.errors import NotFound
+from server.domain.stock import StockKey
+
+
+def row_key(key: StockKey) -> str:
+    return f"{key.item_id}:{key.location_id}:{key.lot_id or 0}"
+
+
+async def on_hand(key: StockKey, *, lock: bool = False) -> int:
+    rows = await Stock.raw("SELECT quantity FROM stock WHERE key = {}"
+                           + (for_update() if lock else ""), row_key(key))
+    return int(rows[0]["quantity"]) if rows else 0
+
+
+async def apply_delta(key: StockKey, delta: int) -> int:
+    """Add `delta` to the row (creating it when needed) and return the new quantity.
+    One statement on both engines, so concurrent writers never lose an update."""
+    rows = await Stock.raw(
+        "INSERT INTO stock (key, item, location, lot, quantity) VALUES ({}, {}, {}, {}, {}) "
+        "ON CONFLICT (key) DO UPDATE SET quantity = stock.quantity + excluded.quantity "
+        "RETURNING quantity",
+        row_key(key), key.item_id, key.location_id, key.lot_id, delta,
+    )
+    return int(rows[0]["quantity"])
+
+
+async def for_item(item_id: int, *, lock: bool = False) -> dict[StockKey, int]:
+    rows = await Stock.raw("SELECT item, location, lot, quantity FROM stock WHERE item = {}"
+                           " ORDER BY id" + (for_update() if lock else ""), item_id)
+    return {StockKey(r["item"], r["location"], r["lot"]): int(r["quantity"]) for r in rows}
+
+
+async def all_rows() -> dict[tuple[int, int, int | None], int]:
+    rows = await Stock.raw("SELECT item, location, lot, quantity FROM stock WHERE quantity <> 0")
+    return {(r["item"], r["location"], r["lot"]): int(r["quantity"]) for r in rows}
+
+
+STOCK_SELECT = """
+SELECT s.id, s.quantity, s.item AS item_id, i.sku AS item_sku, i.name AS item_name,
+       i.unit_of_measure, s.location AS location_id, l.tag AS location_tag,
+       l.name AS location_name, s.lot AS lot_id, lo.code AS lot_code,
+       lo.expires_on AS lot_expires_on
+FROM stock s JOIN item i ON i.id = s.item JOIN location l ON l.id = s.location
+LEFT JOIN lot lo ON lo.id = s.lot
+"""
+
+
+async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
+                     lot_id: int | None, include_zero: bool, limit: int,
+                     offset: int) -> tuple[list[dict[str, Any]], int]:
+    where, args = [], []
+    if item_id is not None:
+        where.append("s.item = {}")
+        args.append(item_id)
+    if lot_id is not None:
+        where.append("s.lot = {}")
+        args.append(lot_id)
+    if location_ids is not None:
+        where.append(f"s.location IN ({', '.join('{}' for _ in location_ids) or 'NULL'})")
+        args += location_ids
+    if not include_zero:
+        where.append("s.quantity <> 0")
+    cond = " AND ".join(where) or "1 = 1"
+    total = await Stock.raw(f"SELECT COUNT(*) AS n FROM stock s WHERE {cond}", *args)
+    rows = await Stock.raw(f"{STOCK_SELECT} WHERE {cond} ORDER BY i.sku, l.name, lo.code "
+                           "LIMIT {} OFFSET {}", *args, limit, offset)
+    return rows, int(total[0]["n"])
+
+
+async def get_lot(item_id: int, code: str) -> dict[str, Any] | None:
+    row: dict[str, Any] | None = await Lot.select().where(
+        (Lot.item == item_id) & (Lot.code == code)).first()
+    return row
+
+
+async def lot_by_id(lot_id: int) -> dict[str, Any]:
+    row = await Lot.select().where(Lot.id == lot_id).first()
+    if row is None:
+        raise NotFound(f"no lot {lot_id}", field="lot")
+    return row
+
+
+async def insert_lot(item_id: int, code: str, expires_on: dt.date | None) -> int:
+    rows = await Lot.insert(Lot(item=item_id, code=code, expires_on=expires_on)).returning(Lot.id)
+    return int(rows[0]["id"])
+
+
+async def list_lots(*, item_id: int | None, code: str | None, limit: int,
+                    offset: int) -> tuple[list[dict[str, Any]], int]:
+    where, args = [], []
+    if item_id is not None:
+        where.append("lo.item = {}")
+        args.append(item_id)
+    if code is not None:
+        where.append("lo.code = {}")
+        args.append(code)
+    cond = " AND ".join(where) or "1 = 1"
+    total = await Lot.raw(f"SELECT COUNT(*) AS n FROM lot lo WHERE {cond}", *args)
+    rows = await Lot.raw(
+        "SELECT lo.id, lo.code, lo.expires_on, lo.item AS item_id, i.sku AS item_sku, "
+        "i.name AS item_name, (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s "
+        f"WHERE s.lot = lo.id) AS quantity FROM lot lo JOIN item i ON i.id = lo.item "
+        f"WHERE {cond} ORDER BY lo.expires_on, lo.code LIMIT {{}} OFFSET {{}}",
+        *args, limit, offset)
+    return rows, int(total[0]["n"])

@@ -1,0 +1,72 @@
+"""/api/v1/users (admin) and /api/v1/tokens (your own API tokens; admins: anyone's)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, delete, get, patch, post
+
+from server.db import users_repo
+from server.domain.vocab import Role
+from server.http import schemas as s
+from server.http.auth import ADMIN, VIEW
+from server.http.paging import Req, actor_of
+from server.services import auth
+
+
+def _user(row: dict[str, Any]) -> s.UserOut:
+    return s.UserOut(id=row["id"], username=row["username"], role=row["role"],
+                     active=bool(row["active"]))
+
+
+def _token(row: dict[str, Any], token: str | None = None) -> s.TokenOut:
+    return s.TokenOut(id=row["id"], user=row["user"], name=row["name"], prefix=row["prefix"],
+                      created_at=row["created_at"], revoked=row["revoked_at"] is not None,
+                      token=token)
+
+
+class UserController(Controller):
+    path = "/api/v1/users"
+    tags = ["users"]
+
+    @get("/", opt=ADMIN, summary="List users")
+    async def list_users(self) -> list[s.UserOut]:
+        return [_user(r) for r in await users_repo.list_users()]
+
+    @post("/", opt=ADMIN, summary="Create a user with a role")
+    async def create_user(self, data: s.UserCreate, request: Req) -> s.UserOut:
+        user_id = await auth.create_user(actor_of(request), data.username, data.role, data.password)
+        return _user(await users_repo.by_id(user_id))
+
+    @get("/me", opt=VIEW, summary="Who am I")
+    async def me(self, request: Req) -> s.UserOut:
+        return _user(await users_repo.by_id(actor_of(request).user_id or 0))
+
+    @patch("/{user_id:int}", opt=ADMIN, summary="Change role, password, or deactivate")
+    async def update_user(self, user_id: int, data: s.UserUpdate, request: Req) -> s.UserOut:
+        await auth.update_user(actor_of(request), user_id, **s.given(data))
+        return _user(await users_repo.by_id(user_id))
+
+
+class TokenController(Controller):
+    path = "/api/v1/tokens"
+    tags = ["users"]
+
+    @get("/", opt=VIEW, summary="Your API tokens (admins see all)")
+    async def list_tokens(self, request: Req) -> list[s.TokenOut]:
+        actor = actor_of(request)
+        rows = await users_repo.list_tokens(None if actor.role is Role.ADMIN else actor.user_id)
+        return [_token(r) for r in rows]
+
+    @post("/", opt=VIEW, summary="Create an API token; the answer shows it this once")
+    async def create_token(self, data: s.TokenCreate, request: Req) -> s.TokenOut:
+        actor = actor_of(request)
+        owner = actor.user_id if data.user is None else data.user
+        if owner != actor.user_id:
+            actor.require(Role.ADMIN)
+        token_id, token = await auth.create_token(actor, owner or 0, data.name)
+        return _token(await users_repo.token_by_id(token_id), token)
+
+    @delete("/{token_id:int}", opt=VIEW, summary="Revoke a token")
+    async def revoke_token(self, token_id: int, request: Req) -> None:
+        await auth.revoke_token(actor_of(request), token_id)

@@ -1,0 +1,73 @@
+"""The Litestar application: routes, auth, error mapping, templates, static files."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from litestar import Litestar
+from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.middleware import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+
+from server.db import engine as db_engine
+from server.db.migrate import migrate
+from server.http import (
+    api_admin,
+    api_catalog,
+    api_events,
+    api_places,
+    api_stock,
+    api_units,
+    api_users,
+)
+from server.http.auth import AuthMiddleware, role_guard
+from server.http.errors import HANDLERS
+from server.http.pages import HealthController, PageController
+from server.settings import Settings, get_settings
+
+HERE = Path(__file__).parent
+WEB = HERE.parent.parent / "web"
+
+CONTROLLERS: list[Any] = [
+    api_catalog.ItemController, api_catalog.LotController, api_units.UnitController,
+    api_stock.StockController, api_places.LocationController, api_places.PersonController,
+    api_events.EventController, api_users.UserController, api_users.TokenController,
+    api_admin.AdminController, PageController, HealthController,
+]
+
+
+def create_app(settings: Settings | None = None, *, run_migrations: bool = True) -> Litestar:
+    settings = settings or get_settings()
+    engine = db_engine.make_engine(settings.database_url)
+    db_engine.bind(engine)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if run_migrations:
+            await migrate(settings)
+        await db_engine.start(engine)
+        try:
+            yield
+        finally:
+            await db_engine.stop(engine)
+
+    static = create_static_files_router(path="/static", directories=[WEB / "static"],
+                                        opt={"public": True}, include_in_schema=False)
+    return Litestar(
+        route_handlers=[*CONTROLLERS, static],
+        lifespan=[lifespan],
+        middleware=[DefineMiddleware(AuthMiddleware)],
+        guards=[role_guard],
+        exception_handlers=HANDLERS,
+        template_config=TemplateConfig(directory=HERE / "templates",
+                                       engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(title="Tagtrack API", version="1.0.0",
+                                     description="Inventory and asset tracking. Send "
+                                     "`Authorization: Bearer <token>` (see `tagtrack token`)."),
+        debug=False,
+    )

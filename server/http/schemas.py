@@ -1,0 +1,376 @@
+"""Request and response bodies (msgspec). Field names are the words of DESIGN.md."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import msgspec
+from msgspec import UNSET, Struct, UnsetType
+
+
+class In(Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """Request bodies reject fields they do not know, so a typo is an error, not a no-op."""
+
+
+class Ref(Struct):
+    id: int
+    tag: str | None = None
+    name: str | None = None
+
+
+class ItemRef(Struct):
+    id: int
+    sku: str
+    name: str
+
+
+class CustomFieldDef(Struct):
+    key: str
+    type: str
+    label: str = ""
+    required: bool = False
+    choices: list[str] = msgspec.field(default_factory=list)
+
+
+class ItemCreate(In):
+    sku: str
+    name: str
+    tracking: str = "quantity"
+    description: str = ""
+    category: str = ""
+    unit_of_measure: str = "each"
+    barcodes: list[str] = msgspec.field(default_factory=list)
+    reorder_point: int | None = None
+    unit_cost: str | float | None = None
+    allow_negative: bool = False
+    archived: bool = False
+    custom_fields: list[CustomFieldDef] = msgspec.field(default_factory=list)
+
+
+class ItemUpdate(In):
+    sku: str | UnsetType = UNSET
+    name: str | UnsetType = UNSET
+    description: str | UnsetType = UNSET
+    category: str | UnsetType = UNSET
+    unit_of_measure: str | UnsetType = UNSET
+    barcodes: list[str] | UnsetType = UNSET
+    reorder_point: int | UnsetType | None = UNSET
+    unit_cost: str | float | UnsetType | None = UNSET
+    allow_negative: bool | UnsetType = UNSET
+    archived: bool | UnsetType = UNSET
+    custom_fields: list[CustomFieldDef] | UnsetType = UNSET
+    version: int | UnsetType = UNSET
+
+
+class ItemOut(Struct):
+    id: int
+    sku: str
+    name: str
+    tracking: str
+    description: str
+    category: str
+    unit_of_measure: str
+    barcodes: list[str]
+    reorder_point: int | None
+    unit_cost: str | None
+    allow_negative: bool
+    archived: bool
+    custom_fields: list[CustomFieldDef]
+    count: int
+    available_count: int
+    version: int
+    created_at: dt.datetime | None = None
+    updated_at: dt.datetime | None = None
+
+
+class ItemPage(Struct):
+    items: list[ItemOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class ConvertIn(In):
+    tracking: str
+    lot: str | None = None
+    on_checked_out: str = "refuse"
+
+
+class ConvertOut(Struct):
+    item: ItemOut
+    units_created: int
+    units_collapsed: int
+    units_checked_in: int
+
+
+class UnitsCreate(In):
+    item: int | str
+    location: int | str
+    count: int | None = None
+    serials: list[str] | None = None
+    serial_pattern: str | None = None
+    condition: str = "working"
+    purchase_date: dt.date | None = None
+    purchase_cost: str | float | None = None
+    warranty_end: dt.date | None = None
+    custom: dict[str, Any] = msgspec.field(default_factory=dict)
+    note: str = ""
+
+
+class UnitUpdate(In):
+    serial: str | UnsetType | None = UNSET
+    purchase_date: dt.date | UnsetType | None = UNSET
+    purchase_cost: str | float | UnsetType | None = UNSET
+    warranty_end: dt.date | UnsetType | None = UNSET
+    custom: dict[str, Any] | UnsetType = UNSET
+
+
+class UnitOut(Struct):
+    id: int
+    tag: str
+    item: ItemRef
+    serial: str | None
+    status: str
+    condition: str
+    location: Ref
+    custodian: Ref | None
+    due_at: dt.datetime | None
+    lot: str | None
+    purchase_date: dt.date | None
+    purchase_cost: str | None
+    warranty_end: dt.date | None
+    custom: dict[str, Any]
+    collapsed: bool
+    version: int
+    created_at: dt.datetime | None
+    updated_at: dt.datetime | None
+    last_audited_at: dt.datetime | None
+
+
+class UnitPage(Struct):
+    units: list[UnitOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class UnitsCreated(Struct):
+    units: list[UnitOut]
+
+
+class MoveIn(In):
+    location: int | str
+    note: str = ""
+
+
+class CheckOutIn(In):
+    person: int | str
+    due_at: dt.datetime | None = None
+    note: str = ""
+
+
+class CheckInIn(In):
+    location: int | str | None = None
+    condition: str | None = None
+    note: str = ""
+
+
+class StatusIn(In):
+    status: str
+    note: str = ""
+
+
+class ConditionIn(In):
+    condition: str
+    note: str = ""
+
+
+class NoteIn(In):
+    note: str = ""
+
+
+class StockOp(In):
+    item: int | str
+    location: int | str
+    quantity: int
+    lot: str | None = None
+    expires_on: dt.date | None = None
+    note: str = ""
+
+
+class StockAdjust(In):
+    item: int | str
+    location: int | str
+    counted: int
+    reason: str
+    lot: str | None = None
+
+
+class StockMove(In):
+    item: int | str
+    from_location: int | str
+    to_location: int | str
+    quantity: int
+    lot: str | None = None
+    note: str = ""
+
+
+class StockOut(Struct):
+    item: ItemRef
+    location: Ref
+    lot: str | None
+    lot_expires_on: dt.date | None
+    quantity: int
+    unit_of_measure: str
+
+
+class StockPage(Struct):
+    stock: list[StockOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class LotOut(Struct):
+    id: int
+    code: str
+    expires_on: dt.date | None
+    item: ItemRef
+    quantity: int
+
+
+class LotPage(Struct):
+    lots: list[LotOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class EventOut(Struct):
+    id: int
+    at: dt.datetime
+    actor: str
+    kind: str
+    item: str | None
+    unit: str | None
+    lot: str | None
+    quantity: int | None
+    quantity_delta: int | None
+    from_location: str | None
+    to_location: str | None
+    from_person: str | None
+    to_person: str | None
+    note: str
+    details: dict[str, Any]
+
+
+class EventPage(Struct):
+    events: list[EventOut]
+    next_before: int | None
+
+
+class LocationCreate(In):
+    name: str
+    parent: int | str | None = None
+
+
+class LocationUpdate(In):
+    name: str | UnsetType = UNSET
+    parent: int | str | UnsetType | None = UNSET
+    archived: bool | UnsetType = UNSET
+
+
+class LocationOut(Struct):
+    id: int
+    tag: str
+    name: str
+    parent: Ref | None
+    path: list[str]
+    archived: bool
+
+
+class LocationPage(Struct):
+    locations: list[LocationOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class PersonCreate(In):
+    name: str
+    email: str = ""
+    badge_code: str | None = None
+    active: bool = True
+
+
+class PersonUpdate(In):
+    name: str | UnsetType = UNSET
+    email: str | UnsetType = UNSET
+    badge_code: str | UnsetType | None = UNSET
+    active: bool | UnsetType = UNSET
+
+
+class PersonOut(Struct):
+    id: int
+    tag: str
+    name: str
+    email: str
+    badge_code: str | None
+    active: bool
+
+
+class PersonPage(Struct):
+    people: list[PersonOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class UserCreate(In):
+    username: str
+    role: str
+    password: str
+
+
+class UserUpdate(In):
+    role: str | UnsetType = UNSET
+    active: bool | UnsetType = UNSET
+    password: str | UnsetType = UNSET
+
+
+class UserOut(Struct):
+    id: int
+    username: str
+    role: str
+    active: bool
+
+
+class TokenCreate(In):
+    name: str = ""
+    user: int | None = None
+
+
+class TokenOut(Struct):
+    id: int
+    user: int
+    name: str
+    prefix: str
+    created_at: dt.datetime | None
+    revoked: bool
+    token: str | None = None  # only in the answer that creates it
+
+
+class EventId(Struct):
+    event_id: int | None
+
+
+class Health(Struct):
+    status: str
+    database: str
+
+
+def given(struct: Struct) -> dict[str, Any]:
+    """The fields a PATCH body actually set."""
+    return {k: v for k in struct.__struct_fields__
+            if (v := getattr(struct, k)) is not UNSET}

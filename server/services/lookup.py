@@ -1,0 +1,58 @@
+"""Turn what a client sends (an id, a tag, a SKU) into a record id, with clear errors."""
+
+from __future__ import annotations
+
+from server.db import items_repo, places_repo
+from server.domain.errors import InvalidInput, NotFound
+from server.domain.tags import InvalidTag, Tag, TagKind
+
+
+def _tag(ref: str, kind: TagKind, field: str) -> str:
+    try:
+        tag = Tag.parse(ref) if Tag.looks_like_tag(ref) else None
+    except InvalidTag as exc:
+        raise InvalidInput(f"{field}: {exc.message}", field=field, code="invalid_tag") from None
+    if tag is None:
+        raise InvalidInput(f"{field} must be an id or a {kind.noun} tag, not {ref!r}",
+                           field=field)
+    if tag.kind is not kind:
+        raise InvalidInput(f"{field}: {tag} is a {tag.kind.noun} tag, not a {kind.noun} tag",
+                           field=field)
+    return str(tag)
+
+
+def _as_int(ref: int | str) -> int | None:
+    if isinstance(ref, int):
+        return ref
+    return int(ref) if ref.isdigit() else None
+
+
+async def location_id(ref: int | str, field: str = "location") -> int:
+    try:
+        if (n := _as_int(ref)) is not None:
+            return int((await places_repo.location(location_id=n))["id"])
+        return int((await places_repo.location(tag=_tag(str(ref), TagKind.LOCATION, field)))["id"])
+    except NotFound:
+        raise NotFound(f"{field}: no location {ref}", field=field) from None
+
+
+async def person_id(ref: int | str, field: str = "person") -> int:
+    try:
+        if (n := _as_int(ref)) is not None:
+            return int((await places_repo.person(person_id=n))["id"])
+        return int((await places_repo.person(tag=_tag(str(ref), TagKind.PERSON, field)))["id"])
+    except NotFound:
+        raise NotFound(f"{field}: no person {ref}", field=field) from None
+
+
+async def item_id(ref: int | str, field: str = "item") -> int:
+    try:
+        if isinstance(ref, int):
+            return (await items_repo.get(ref)).id
+        return (await items_repo.get(sku=ref)).id
+    except NotFound:
+        raise NotFound(f"{field}: no item {ref}", field=field) from None
+
+
+def unit_tag(ref: str) -> str:
+    return _tag(ref, TagKind.UNIT, "tag")

@@ -1,0 +1,26 @@
+"""`tagtrack verify`: rebuild the state from the events alone and compare."""
+
+from __future__ import annotations
+
+from server.db import history_repo, ledger, stock_repo
+from server.db.engine import current_engine, is_postgres
+from server.db.tables import Event
+from server.domain.ledger import State, UnitState, compare, replay
+
+
+async def verify() -> list[str]:
+    """Every difference between the tables and the events, as sentences; [] when they agree."""
+    async with current_engine().transaction():
+        if is_postgres():  # one snapshot for the events and the tables
+            await Event.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        rebuilt = replay(await ledger.all_events())
+        units = await history_repo.unit_states()
+        stock = await stock_repo.all_rows()
+    actual = State(
+        units={uid: UnitState(item_id=r["item"], location_id=r["location"],
+                              custodian_id=r["custodian"], status=r["status"],
+                              condition=r["condition"], collapsed=bool(r["collapsed"]))
+               for uid, r in units.items()},
+        stock=stock,
+    )
+    return compare(rebuilt, actual)
