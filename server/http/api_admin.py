@@ -18,8 +18,12 @@ class AdminController(Controller):
     path = "/api/v1/admin"
     tags = ["admin"]
 
-    @get("/verify", opt=ADMIN, summary="Rebuild the state from the events and compare "
-         "(the same check as `tagtrack verify`)")
+    @get(
+        "/verify",
+        opt=ADMIN,
+        summary="Rebuild the state from the events and compare "
+        "(the same check as `tagtrack verify`)",
+    )
     async def run_verify(self) -> VerifyOut:
         problems = await verify()
         return VerifyOut(ok=not problems, problems=problems)

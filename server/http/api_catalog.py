@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, get, patch, post
-from litestar.params import Parameter
+from litestar.params import JSONBody, Parameter
 
 from server.db import items_repo, places_repo, stock_repo
 from server.db.items_repo import ITEM_SORTS, ItemFilter
@@ -29,13 +29,21 @@ class ItemController(Controller):
 
     @get("/", opt=VIEW, summary="List items with their derived counts")
     async def list_items(
-        self, limit: Limit = 50, offset: Offset = 0,
-        tracking: str | None = None, category: str | None = None,
-        q: Annotated[str | None, Parameter(description="text search over SKU, name, "
-                                           "unit tag, serial, barcode")] = None,
-        location: Annotated[str | None, Parameter(description="location id or tag: items "
-                                                  "held in it or anywhere below it")] = None,
-        archived: bool | None = False, low_stock: bool = False,
+        self,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        tracking: str | None = None,
+        category: str | None = None,
+        q: Annotated[
+            str | None,
+            Parameter(description="text search over SKU, name, unit tag, serial, barcode"),
+        ] = None,
+        location: Annotated[
+            str | None,
+            Parameter(description="location id or tag: items held in it or anywhere below it"),
+        ] = None,
+        archived: bool | None = False,
+        low_stock: bool = False,
         sort: Sort = "sku",
     ) -> s.ItemPage:
         if tracking is not None and tracking not in ("quantity", "lot", "serial"):
@@ -45,15 +53,29 @@ class ItemController(Controller):
         if location is not None:
             loc_ids = await places_repo.subtree_ids(await lookup.location_id(location))
         rows, total = await items_repo.list_items(
-            ItemFilter(tracking=tracking, category=category, q=q, location_ids=loc_ids,
-                       archived=archived, low_stock=low_stock),
-            sort=field, descending=desc, limit=limit, offset=offset)
+            ItemFilter(
+                tracking=tracking,
+                category=category,
+                q=q,
+                location_ids=loc_ids,
+                archived=archived,
+                low_stock=low_stock,
+            ),
+            sort=field,
+            descending=desc,
+            limit=limit,
+            offset=offset,
+        )
         codes = await items_repo.barcodes_of([r["id"] for r in rows])
-        return s.ItemPage(items=[present.item(r, codes.get(r["id"], [])) for r in rows],
-                          total=total, limit=limit, offset=offset)
+        return s.ItemPage(
+            items=[present.item(r, codes.get(r["id"], [])) for r in rows],
+            total=total,
+            limit=limit,
+            offset=offset,
+        )
 
     @post("/", opt=MANAGE, summary="Create an item")
-    async def create_item(self, data: s.ItemCreate, request: Req) -> s.ItemOut:
+    async def create_item(self, data: JSONBody[s.ItemCreate], request: Req) -> s.ItemOut:
         fields = {k: getattr(data, k) for k in data.__struct_fields__}
         fields["custom_fields"] = [_def(d) for d in data.custom_fields]
         item_id = await catalog.create_item(actor_of(request), **fields)
@@ -64,7 +86,9 @@ class ItemController(Controller):
         return await item_out(item_id)
 
     @patch("/{item_id:int}", opt=MANAGE, summary="Edit an item (send only what changes)")
-    async def update_item(self, item_id: int, data: s.ItemUpdate, request: Req) -> s.ItemOut:
+    async def update_item(
+        self, item_id: int, data: JSONBody[s.ItemUpdate], request: Req
+    ) -> s.ItemOut:
         changes = s.given(data)
         version = changes.pop("version", None)
         if "custom_fields" in changes:
@@ -72,11 +96,21 @@ class ItemController(Controller):
         await catalog.update_item(actor_of(request), item_id, changes, expected_version=version)
         return await item_out(item_id)
 
-    @post("/{item_id:int}/convert", opt=MANAGE,
-          summary="Switch tracking mode (quantity, lot, serial) without losing anything")
-    async def convert(self, item_id: int, data: s.ConvertIn, request: Req) -> s.ConvertOut:
-        result = await conversion.convert(actor_of(request), item_id, data.tracking, lot=data.lot,
-                                          on_checked_out=data.on_checked_out)
+    @post(
+        "/{item_id:int}/convert",
+        opt=MANAGE,
+        summary="Switch tracking mode (quantity, lot, serial) without losing anything",
+    )
+    async def convert(
+        self, item_id: int, data: JSONBody[s.ConvertIn], request: Req
+    ) -> s.ConvertOut:
+        result = await conversion.convert(
+            actor_of(request),
+            item_id,
+            data.tracking,
+            lot=data.lot,
+            on_checked_out=data.on_checked_out,
+        )
         return s.ConvertOut(item=await item_out(item_id), **result)
 
 
@@ -85,16 +119,29 @@ class LotController(Controller):
     tags = ["lots"]
 
     @get("/", opt=VIEW, summary="List lots with their quantity on hand")
-    async def list_lots(self, limit: Limit = 50, offset: Offset = 0, item: str | None = None,
-                        code: str | None = None) -> s.LotPage:
-        item_id = None if item is None else await lookup.item_id(
-            int(item) if item.isdigit() else item)
-        rows, total = await stock_repo.list_lots(item_id=item_id, code=code, limit=limit,
-                                                 offset=offset)
-        return s.LotPage(lots=[present.lot(r) for r in rows], total=total, limit=limit,
-                         offset=offset)
+    async def list_lots(
+        self,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        item: str | None = None,
+        code: str | None = None,
+    ) -> s.LotPage:
+        item_id = (
+            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+        )
+        rows, total = await stock_repo.list_lots(
+            item_id=item_id, code=code, limit=limit, offset=offset
+        )
+        return s.LotPage(
+            lots=[present.lot(r) for r in rows], total=total, limit=limit, offset=offset
+        )
 
 
 def _def(d: s.CustomFieldDef) -> dict[str, Any]:
-    return {"key": d.key, "type": d.type, "label": d.label, "required": d.required,
-            "choices": d.choices}
+    return {
+        "key": d.key,
+        "type": d.type,
+        "label": d.label,
+        "required": d.required,
+        "choices": d.choices,
+    }

@@ -14,15 +14,16 @@ from server.http.auth import VIEW
 from server.http.paging import Limit
 from server.services import lookup
 
-Before = Annotated[int | None, Parameter(description="cursor: events older than this id "
-                                         "(next_before of the previous page)")]
+Before = Annotated[
+    int | None,
+    Parameter(description="cursor: events older than this id (next_before of the previous page)"),
+]
 
 
 async def _page(limit: int, before: int | None, **where: int | str | None) -> s.EventPage:
     rows = await history_repo.events(before_id=before, limit=limit, **where)  # type: ignore[arg-type]
     events = [present.event(r) for r in rows]
-    return s.EventPage(events=events,
-                       next_before=events[-1].id if len(events) == limit else None)
+    return s.EventPage(events=events, next_before=events[-1].id if len(events) == limit else None)
 
 
 class EventController(Controller):
@@ -30,27 +31,30 @@ class EventController(Controller):
     tags = ["history"]
 
     @get("/events", opt=VIEW, summary="All events, newest first; filter by kind (item.*)")
-    async def list_events(self, limit: Limit = 50, before: Before = None,
-                          kind: str | None = None) -> s.EventPage:
+    async def list_events(
+        self, limit: Limit = 50, before: Before = None, kind: str | None = None
+    ) -> s.EventPage:
         return await _page(limit, before, kind=kind)
 
     @get("/units/{tag:str}/history", opt=VIEW, summary="History of a unit")
-    async def unit_history(self, tag: str, limit: Limit = 50, before: Before = None
-                           ) -> s.EventPage:
+    async def unit_history(self, tag: str, limit: Limit = 50, before: Before = None) -> s.EventPage:
         unit = await units_repo.get(tag=lookup.unit_tag(tag))
         return await _page(limit, before, unit_id=unit.id)
 
     @get("/items/{item_id:int}/history", opt=VIEW, summary="History of an item and its units")
-    async def item_history(self, item_id: int, limit: Limit = 50, before: Before = None
-                           ) -> s.EventPage:
+    async def item_history(
+        self, item_id: int, limit: Limit = 50, before: Before = None
+    ) -> s.EventPage:
         return await _page(limit, before, item_id=await lookup.item_id(item_id))
 
     @get("/locations/{ref:str}/history", opt=VIEW, summary="What moved in and out of here")
-    async def location_history(self, ref: str, limit: Limit = 50, before: Before = None
-                               ) -> s.EventPage:
+    async def location_history(
+        self, ref: str, limit: Limit = 50, before: Before = None
+    ) -> s.EventPage:
         return await _page(limit, before, location_id=await lookup.location_id(ref))
 
     @get("/people/{ref:str}/history", opt=VIEW, summary="What a person took and returned")
-    async def person_history(self, ref: str, limit: Limit = 50, before: Before = None
-                             ) -> s.EventPage:
+    async def person_history(
+        self, ref: str, limit: Limit = 50, before: Before = None
+    ) -> s.EventPage:
         return await _page(limit, before, person_id=await lookup.person_id(ref))

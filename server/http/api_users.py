@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Controller, delete, get, patch, post
+from litestar.params import JSONBody
 
 from server.db import users_repo
 from server.domain.vocab import Role
@@ -15,14 +16,21 @@ from server.services import auth
 
 
 def _user(row: dict[str, Any]) -> s.UserOut:
-    return s.UserOut(id=row["id"], username=row["username"], role=row["role"],
-                     active=bool(row["active"]))
+    return s.UserOut(
+        id=row["id"], username=row["username"], role=row["role"], active=bool(row["active"])
+    )
 
 
 def _token(row: dict[str, Any], token: str | None = None) -> s.TokenOut:
-    return s.TokenOut(id=row["id"], user=row["user"], name=row["name"], prefix=row["prefix"],
-                      created_at=row["created_at"], revoked=row["revoked_at"] is not None,
-                      token=token)
+    return s.TokenOut(
+        id=row["id"],
+        user=row["user"],
+        name=row["name"],
+        prefix=row["prefix"],
+        created_at=row["created_at"],
+        revoked=row["revoked_at"] is not None,
+        token=token,
+    )
 
 
 class UserController(Controller):
@@ -34,7 +42,7 @@ class UserController(Controller):
         return [_user(r) for r in await users_repo.list_users()]
 
     @post("/", opt=ADMIN, summary="Create a user with a role")
-    async def create_user(self, data: s.UserCreate, request: Req) -> s.UserOut:
+    async def create_user(self, data: JSONBody[s.UserCreate], request: Req) -> s.UserOut:
         user_id = await auth.create_user(actor_of(request), data.username, data.role, data.password)
         return _user(await users_repo.by_id(user_id))
 
@@ -43,7 +51,9 @@ class UserController(Controller):
         return _user(await users_repo.by_id(actor_of(request).user_id or 0))
 
     @patch("/{user_id:int}", opt=ADMIN, summary="Change role, password, or deactivate")
-    async def update_user(self, user_id: int, data: s.UserUpdate, request: Req) -> s.UserOut:
+    async def update_user(
+        self, user_id: int, data: JSONBody[s.UserUpdate], request: Req
+    ) -> s.UserOut:
         await auth.update_user(actor_of(request), user_id, **s.given(data))
         return _user(await users_repo.by_id(user_id))
 
@@ -59,7 +69,7 @@ class TokenController(Controller):
         return [_token(r) for r in rows]
 
     @post("/", opt=VIEW, summary="Create an API token; the answer shows it this once")
-    async def create_token(self, data: s.TokenCreate, request: Req) -> s.TokenOut:
+    async def create_token(self, data: JSONBody[s.TokenCreate], request: Req) -> s.TokenOut:
         actor = actor_of(request)
         owner = actor.user_id if data.user is None else data.user
         if owner != actor.user_id:

@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
-from litestar.contrib.jinja import JinjaTemplateEngine
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
@@ -34,10 +34,18 @@ HERE = Path(__file__).parent
 WEB = HERE.parent.parent / "web"
 
 CONTROLLERS: list[Any] = [
-    api_catalog.ItemController, api_catalog.LotController, api_units.UnitController,
-    api_stock.StockController, api_places.LocationController, api_places.PersonController,
-    api_events.EventController, api_users.UserController, api_users.TokenController,
-    api_admin.AdminController, PageController, HealthController,
+    api_catalog.ItemController,
+    api_catalog.LotController,
+    api_units.UnitController,
+    api_stock.StockController,
+    api_places.LocationController,
+    api_places.PersonController,
+    api_events.EventController,
+    api_users.UserController,
+    api_users.TokenController,
+    api_admin.AdminController,
+    PageController,
+    HealthController,
 ]
 
 
@@ -56,18 +64,21 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         finally:
             await db_engine.stop(engine)
 
-    static = create_static_files_router(path="/static", directories=[WEB / "static"],
-                                        opt={"public": True}, include_in_schema=False)
+    static = create_static_files_router(
+        path="/static", directories=[WEB / "static"], opt={"public": True}, include_in_schema=False
+    )
     return Litestar(
         route_handlers=[*CONTROLLERS, static],
         lifespan=[lifespan],
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
         exception_handlers=HANDLERS,
-        template_config=TemplateConfig(directory=HERE / "templates",
-                                       engine=JinjaTemplateEngine),
-        openapi_config=OpenAPIConfig(title="Tagtrack API", version="1.0.0",
-                                     description="Inventory and asset tracking. Send "
-                                     "`Authorization: Bearer <token>` (see `tagtrack token`)."),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        openapi_config=OpenAPIConfig(
+            title="Tagtrack API",
+            version="1.0.0",
+            description="Inventory and asset tracking. Send "
+            "`Authorization: Bearer <token>` (see `tagtrack token`).",
+        ),
         debug=False,
     )

@@ -26,13 +26,18 @@ def role(needed: Role) -> dict[str, Any]:
     return {"role": needed}
 
 
-VIEW, OPERATE, MANAGE, ADMIN = (role(Role.VIEWER), role(Role.OPERATOR), role(Role.MANAGER),
-                                role(Role.ADMIN))
+VIEW, OPERATE, MANAGE, ADMIN = (
+    role(Role.VIEWER),
+    role(Role.OPERATOR),
+    role(Role.MANAGER),
+    role(Role.ADMIN),
+)
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
-    async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]
-                                   ) -> AuthenticationResult:
+    async def authenticate_request(
+        self, connection: ASGIConnection[Any, Any, Any, Any]
+    ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
         actor: Actor | None = None
         if header.lower().startswith("bearer "):
@@ -42,8 +47,9 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         elif secret := connection.cookies.get(SESSION_COOKIE):
             actor = await auth.actor_for_session(secret)
         if actor is None and not _is_public(connection):
-            raise Unauthenticated("log in first: send an API token (Authorization: Bearer ...) "
-                                  "or a session cookie")
+            raise Unauthenticated(
+                "log in first: send an API token (Authorization: Bearer ...) or a session cookie"
+            )
         return AuthenticationResult(user=actor, auth=None)
 
 
@@ -52,8 +58,7 @@ def _is_public(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return bool(handler and handler.opt.get("public"))
 
 
-def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
-               ) -> None:
+def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
     if handler.opt.get("public"):
         return
     needed = handler.opt.get("role")

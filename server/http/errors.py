@@ -22,44 +22,61 @@ from server.domain.errors import (
 
 log = logging.getLogger("tagtrack")
 
-STATUS = [(NotFound, 404), (Unauthenticated, 401), (Forbidden, 403), (Conflict, 409),
-          (InvalidInput, 422)]
-TITLES = {400: "Bad request", 401: "Not logged in", 403: "Not allowed", 404: "Not found",
-          405: "Method not allowed", 409: "Conflict", 422: "Invalid input",
-          500: "Server error"}
+STATUS = [
+    (NotFound, 404),
+    (Unauthenticated, 401),
+    (Forbidden, 403),
+    (Conflict, 409),
+    (InvalidInput, 422),
+]
+TITLES = {
+    400: "Bad request",
+    401: "Not logged in",
+    403: "Not allowed",
+    404: "Not found",
+    405: "Method not allowed",
+    409: "Conflict",
+    422: "Invalid input",
+    500: "Server error",
+}
 
 
-def problem(status: int, detail: str, *, code: str, field: str | None = None,
-            **extra: Any) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": f"https://tagtrack.dev/problems/{code}",
-                            "title": TITLES.get(status, "Error"), "status": status,
-                            "detail": detail, "code": code}
+def problem(
+    status: int, detail: str, *, code: str, field: str | None = None, **extra: Any
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"https://tagtrack.dev/problems/{code}",
+        "title": TITLES.get(status, "Error"),
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
     if field:
         body["field"] = field
     body.update({k: v for k, v in extra.items() if v})
     headers = {"WWW-Authenticate": 'Bearer realm="tagtrack"'} if status == 401 else None
-    return Response(body, status_code=status, media_type="application/problem+json",
-                    headers=headers)
+    return Response(
+        body, status_code=status, media_type="application/problem+json", headers=headers
+    )
 
 
 def _wants_page(request: Request[Any, Any, Any]) -> bool:
-    return not request.url.path.startswith(("/api/", "/schema")) and \
-        "text/html" in request.headers.get("accept", "")
+    return not request.url.path.startswith(
+        ("/api/", "/schema")
+    ) and "text/html" in request.headers.get("accept", "")
 
 
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
     if status == 401 and _wants_page(request):
         return Redirect(f"/login?next={request.url.path}")
-    return problem(status, exc.message, code=exc.code, field=exc.field,
-                   details=exc.details or None)
+    return problem(status, exc.message, code=exc.code, field=exc.field, details=exc.details or None)
 
 
 _AT = re.compile(r"at `\$\.([\w.\[\]]+)`")
 
 
-def validation_error(request: Request[Any, Any, Any], exc: ValidationException
-                     ) -> Response[Any]:
+def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     """Litestar/msgspec decoding errors: name the field and the reason, as 422."""
     items = exc.extra if isinstance(exc.extra, list) else []
     first = items[0] if items else {}
@@ -69,24 +86,33 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException
         message = f"{first.get('source')} parameter {field}: {message}"
     elif field and field != "body":
         message = f"{field}: {_AT.sub('', message).strip(' -')}"
-    return problem(422, message, code="invalid", field=None if field == "body" else field,
-                   errors=[{"field": i.get("key"), "message": i.get("message")}
-                           for i in items] or None)
+    return problem(
+        422,
+        message,
+        code="invalid",
+        field=None if field == "body" else field,
+        errors=[{"field": i.get("key"), "message": i.get("message")} for i in items] or None,
+    )
 
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and _wants_page(request):
         return Redirect(f"/login?next={request.url.path}")
     status = exc.status_code
-    code = {401: "unauthenticated", 403: "forbidden", 404: "not_found",
-            405: "method_not_allowed"}.get(status, "error")
+    code = {
+        401: "unauthenticated",
+        403: "forbidden",
+        404: "not_found",
+        405: "method_not_allowed",
+    }.get(status, "error")
     return problem(status, str(exc.detail), code=code)
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return problem(500, "something went wrong on the server; it has been logged",
-                   code="server_error")
+    return problem(
+        500, "something went wrong on the server; it has been logged", code="server_error"
+    )
 
 
 HANDLERS: dict[Any, Any] = {

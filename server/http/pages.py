@@ -38,19 +38,30 @@ class PageController(Controller):
         return Template("login.html", context={"next": _safe_next(next), "error": None})
 
     @post("/login", opt=public(), status_code=303)
-    async def login(self, data: Annotated[LoginForm, Body(
-            media_type=RequestEncodingType.URL_ENCODED)]) -> Any:
+    async def login(
+        self, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+    ) -> Any:
         try:
-            secret, _ = await auth.login(data.username, data.password,
-                                         get_settings().session_days)
+            secret, _ = await auth.login(data.username, data.password, get_settings().session_days)
         except Unauthenticated as exc:
-            return Template("login.html", status_code=401, context={
-                "next": _safe_next(data.next), "error": exc.message,
-                "username": data.username})
+            return Template(
+                "login.html",
+                status_code=401,
+                context={
+                    "next": _safe_next(data.next),
+                    "error": exc.message,
+                    "username": data.username,
+                },
+            )
         response = Redirect(_safe_next(data.next), status_code=303)
-        response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="lax",
-                            secure=get_settings().secure_cookies,
-                            max_age=get_settings().session_days * 86400)
+        response.set_cookie(
+            SESSION_COOKIE,
+            secret,
+            httponly=True,
+            samesite="lax",
+            secure=get_settings().secure_cookies,
+            max_age=get_settings().session_days * 86400,
+        )
         return response
 
     @post("/logout", opt=VIEW, status_code=303)

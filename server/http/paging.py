@@ -19,8 +19,9 @@ Req = Request[Any, Any, Any]
 def parse_sort(sort: str, allowed: dict[str, str]) -> tuple[str, bool]:
     field = sort.lstrip("-")
     if field not in allowed:
-        raise InvalidInput(f"sort must be one of: {', '.join(allowed)} (prefix - for "
-                           "descending)", field="sort")
+        raise InvalidInput(
+            f"sort must be one of: {', '.join(allowed)} (prefix - for descending)", field="sort"
+        )
     return field, sort.startswith("-")
 
 

@@ -13,14 +13,23 @@ from server.http import schemas as s
 def item(row: dict[str, Any], barcodes: list[str]) -> s.ItemOut:
     cost = money(row["unit_cost"])
     return s.ItemOut(
-        id=row["id"], sku=row["sku"], name=row["name"], tracking=row["tracking"],
-        description=row["description"] or "", category=row["category"] or "",
-        unit_of_measure=row["unit_of_measure"], barcodes=sorted(barcodes),
-        reorder_point=row["reorder_point"], unit_cost=None if cost is None else str(cost),
-        allow_negative=bool(row["allow_negative"]), archived=bool(row["archived"]),
+        id=row["id"],
+        sku=row["sku"],
+        name=row["name"],
+        tracking=row["tracking"],
+        description=row["description"] or "",
+        category=row["category"] or "",
+        unit_of_measure=row["unit_of_measure"],
+        barcodes=sorted(barcodes),
+        reorder_point=row["reorder_point"],
+        unit_cost=None if cost is None else str(cost),
+        allow_negative=bool(row["allow_negative"]),
+        archived=bool(row["archived"]),
         custom_fields=[s.CustomFieldDef(**d) for d in load_json(row["custom_fields"], [])],
-        count=int(row["count"]), available_count=int(row["available"]),
-        version=row["version"], created_at=row.get("created_at"),
+        count=int(row["count"]),
+        available_count=int(row["available"]),
+        version=row["version"],
+        created_at=row.get("created_at"),
         updated_at=row.get("updated_at"),
     )
 
@@ -28,16 +37,26 @@ def item(row: dict[str, Any], barcodes: list[str]) -> s.ItemOut:
 def unit(row: dict[str, Any]) -> s.UnitOut:
     cost = money(row["purchase_cost"])
     return s.UnitOut(
-        id=row["id"], tag=row["tag"],
+        id=row["id"],
+        tag=row["tag"],
         item=s.ItemRef(id=row["item"], sku=row["item_sku"], name=row["item_name"]),
-        serial=row["serial"], status=row["status"], condition=row["condition"],
+        serial=row["serial"],
+        status=row["status"],
+        condition=row["condition"],
         location=s.Ref(id=row["location"], tag=row["location_tag"], name=row["location_name"]),
-        custodian=None if row["custodian"] is None else s.Ref(
-            id=row["custodian"], tag=row["custodian_tag"], name=row["custodian_name"]),
-        due_at=row["due_at"], lot=row["lot_code"], purchase_date=row["purchase_date"],
-        purchase_cost=None if cost is None else str(cost), warranty_end=row["warranty_end"],
-        custom=load_json(row["custom"], {}), collapsed=bool(row["collapsed"]),
-        version=row["version"], created_at=row["created_at"], updated_at=row["updated_at"],
+        custodian=None
+        if row["custodian"] is None
+        else s.Ref(id=row["custodian"], tag=row["custodian_tag"], name=row["custodian_name"]),
+        due_at=row["due_at"],
+        lot=row["lot_code"],
+        purchase_date=row["purchase_date"],
+        purchase_cost=None if cost is None else str(cost),
+        warranty_end=row["warranty_end"],
+        custom=load_json(row["custom"], {}),
+        collapsed=bool(row["collapsed"]),
+        version=row["version"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
         last_audited_at=row["last_audited_at"],
     )
 
@@ -45,43 +64,70 @@ def unit(row: dict[str, Any]) -> s.UnitOut:
 def stock(row: dict[str, Any]) -> s.StockOut:
     return s.StockOut(
         item=s.ItemRef(id=row["item_id"], sku=row["item_sku"], name=row["item_name"]),
-        location=s.Ref(id=row["location_id"], tag=row["location_tag"],
-                       name=row["location_name"]),
-        lot=row["lot_code"], lot_expires_on=row["lot_expires_on"], quantity=row["quantity"],
-        unit_of_measure=row["unit_of_measure"])
+        location=s.Ref(id=row["location_id"], tag=row["location_tag"], name=row["location_name"]),
+        lot=row["lot_code"],
+        lot_expires_on=row["lot_expires_on"],
+        quantity=row["quantity"],
+        unit_of_measure=row["unit_of_measure"],
+    )
 
 
 def lot(row: dict[str, Any]) -> s.LotOut:
-    return s.LotOut(id=row["id"], code=row["code"], expires_on=row["expires_on"],
-                    item=s.ItemRef(id=row["item_id"], sku=row["item_sku"],
-                                   name=row["item_name"]),
-                    quantity=int(row["quantity"]))
+    return s.LotOut(
+        id=row["id"],
+        code=row["code"],
+        expires_on=row["expires_on"],
+        item=s.ItemRef(id=row["item_id"], sku=row["item_sku"], name=row["item_name"]),
+        quantity=int(row["quantity"]),
+    )
 
 
 def event(row: dict[str, Any]) -> s.EventOut:
     return s.EventOut(
-        id=row["id"], at=row["at"], actor=row["actor"], kind=row["kind"],
-        item=row["item_sku"], unit=row["unit_tag"], lot=row["lot_code"],
+        id=row["id"],
+        at=row["at"],
+        actor=row["actor"],
+        kind=row["kind"],
+        item=row["item_sku"],
+        unit=row["unit_tag"],
+        lot=row["lot_code"],
         quantity=row["quantity"],
-        quantity_delta=quantity_delta(row["quantity"], row["from_location_id"],
-                                      row["to_location_id"]) if row["unit_id"] is None
+        quantity_delta=quantity_delta(
+            row["quantity"], row["from_location_id"], row["to_location_id"]
+        )
+        if row["unit_id"] is None
         else None,
-        from_location=row["from_location_tag"], to_location=row["to_location_tag"],
-        from_person=row["from_person_tag"], to_person=row["to_person_tag"],
-        note=row["note"] or "", details=load_json(row["details"], {}),
+        from_location=row["from_location_tag"],
+        to_location=row["to_location_tag"],
+        from_person=row["from_person_tag"],
+        to_person=row["to_person_tag"],
+        note=row["note"] or "",
+        details=load_json(row["details"], {}),
     )
 
 
-def location(row: dict[str, Any], parents: dict[int, int | None], names: dict[int, str],
-             tags: dict[int, str]) -> s.LocationOut:
+def location(
+    row: dict[str, Any], parents: dict[int, int | None], names: dict[int, str], tags: dict[int, str]
+) -> s.LocationOut:
     parent = row["parent"]
     return s.LocationOut(
-        id=row["id"], tag=row["tag"], name=row["name"],
-        parent=None if parent is None else s.Ref(id=parent, tag=tags.get(parent),
-                                                 name=names.get(parent)),
-        path=path_of(row["id"], parents, names), archived=bool(row["archived"]))
+        id=row["id"],
+        tag=row["tag"],
+        name=row["name"],
+        parent=None
+        if parent is None
+        else s.Ref(id=parent, tag=tags.get(parent), name=names.get(parent)),
+        path=path_of(row["id"], parents, names),
+        archived=bool(row["archived"]),
+    )
 
 
 def person(row: dict[str, Any]) -> s.PersonOut:
-    return s.PersonOut(id=row["id"], tag=row["tag"], name=row["name"], email=row["email"] or "",
-                       badge_code=row["badge_code"], active=bool(row["active"]))
+    return s.PersonOut(
+        id=row["id"],
+        tag=row["tag"],
+        name=row["name"],
+        email=row["email"] or "",
+        badge_code=row["badge_code"],
+        active=bool(row["active"]),
+    )

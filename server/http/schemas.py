@@ -372,5 +372,4 @@ class Health(Struct):
 
 def given(struct: Struct) -> dict[str, Any]:
     """The fields a PATCH body actually set."""
-    return {k: v for k in struct.__struct_fields__
-            if (v := getattr(struct, k)) is not UNSET}
+    return {k: v for k in struct.__struct_fields__ if (v := getattr(struct, k)) is not UNSET}

@@ -1,0 +1,190 @@
+"""Test fixtures, layered: a migrated database per session (SQLite file or PostgreSQL,
+chosen by TAGTRACK_TEST_DB), emptied before each test; an app client; clients logged in
+as each role. Every test that touched the database ends with `verify` passing."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from server.settings import Settings, reload_settings
+
+ENGINE = os.environ.get("TAGTRACK_TEST_DB", "sqlite")
+PG_BASE = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+ROLES = ("admin", "manager", "operator", "viewer")
+TABLES = ["event", "web_session", "api_token", "app_user", "stock", "unit", "lot",
+          "item_barcode", "item", "person", "location", "counter"]
+
+
+def token_for(role: str) -> str:
+    return f"tt_test_{role}_token"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if "sqlite_only" in item.keywords and ENGINE != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="SQLite-only test"))
+        if "postgres_only" in item.keywords and ENGINE != "postgres":
+            item.add_marker(pytest.mark.skip(reason="PostgreSQL-only test"))
+
+
+async def _pg(sql: str, dsn: str) -> None:
+    import asyncpg
+
+    conn = await asyncpg.connect(dsn)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if ENGINE == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+        return
+    name = f"tagtrack_test_{uuid.uuid4().hex[:10]}"
+    asyncio.run(_pg(f"CREATE DATABASE {name}", f"{PG_BASE}/postgres"))
+    try:
+        yield f"{PG_BASE}/{name}"
+    finally:
+        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{PG_BASE}/postgres"))
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    os.environ["DATABASE_URL"] = database_url
+    os.environ["TAGTRACK_DATA_DIR"] = str(tmp_path_factory.mktemp("data"))
+    os.environ["PUBLIC_URL"] = "http://tagtrack.test"
+    base = reload_settings()
+    from server.db.migrate import migrate
+
+    asyncio.run(migrate(base))
+    return replace(base)
+
+
+def _password_hash() -> str:
+    from server.services.auth import hash_password
+
+    return hash_password("correct horse")
+
+
+@pytest.fixture(scope="session")
+def seed_sql(settings: Settings) -> list[tuple[str, tuple[Any, ...]]]:
+    pw = _password_hash()
+    rows = []
+    for i, role in enumerate(ROLES, start=1):
+        rows.append(("INSERT INTO app_user (id, username, role, password_hash, active, "
+                     "created_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                     (i, role, role, pw, True)))
+        rows.append(("INSERT INTO api_token (user, name, prefix, token_hash, created_at) "
+                     "VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                     (i, "test", token_for(role)[:10],
+                      hashlib.sha256(token_for(role).encode()).hexdigest())))
+    return rows
+
+
+def reset_database(settings: Settings, seed: list[tuple[str, tuple[Any, ...]]]) -> None:
+    """Empty every table and add one user (and API token) per role."""
+    if settings.engine == "sqlite":
+        conn = sqlite3.connect(settings.sqlite_path, timeout=30)
+        try:
+            for table in TABLES:
+                conn.execute(f"DELETE FROM {table}")
+            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+                conn.execute("DELETE FROM sqlite_sequence")
+            for sql, args in seed:
+                conn.execute(sql, args)
+            conn.commit()
+        finally:
+            conn.close()
+        return
+
+    async def pg() -> None:
+        import asyncpg
+
+        conn = await asyncpg.connect(settings.database_url)
+        try:
+            await conn.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
+            for sql, args in seed:
+                n = iter(range(1, 100))
+                pg_sql = "".join(f"${next(n)}" if c == "?" else c for c in sql)
+                await conn.execute(pg_sql.replace("(user,", '("user",'), *args)
+            await conn.execute("SELECT setval('app_user_id_seq', 100)")
+        finally:
+            await conn.close()
+
+    asyncio.run(pg())
+
+
+@pytest.fixture(scope="session")
+def app_client(settings: Settings) -> Iterator[TestClient[Any]]:
+    from server.http.app import create_app
+
+    app = create_app(settings, run_migrations=False)
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        yield client
+
+
+@pytest.fixture
+def client(app_client: TestClient[Any], settings: Settings,
+           seed_sql: list[tuple[str, tuple[Any, ...]]]) -> Iterator[TestClient[Any]]:
+    """An anonymous client on an empty database; the test ends with verify passing."""
+    reset_database(settings, seed_sql)
+    app_client.headers.pop("Authorization", None)
+    app_client.cookies.clear()
+    yield app_client
+    answer = app_client.get("/api/v1/admin/verify",
+                            headers={"Authorization": f"Bearer {token_for('admin')}"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json() == {"ok": True, "problems": []}
+
+
+class As:
+    """Calls the API as one role: `api.post(path, json=...)` returns the response."""
+
+    def __init__(self, client: TestClient[Any], role: str) -> None:
+        self.client, self.role = client, role
+        self.headers = {"Authorization": f"Bearer {token_for(role)}"}
+
+    def __getattr__(self, method: str) -> Any:
+        call = getattr(self.client, method)
+
+        def send(path: str, **kw: Any) -> Any:
+            return call(path, headers={**self.headers, **kw.pop("headers", {})}, **kw)
+        return send
+
+
+@pytest.fixture
+def admin(client: TestClient[Any]) -> As:
+    return As(client, "admin")
+
+
+@pytest.fixture
+def manager(client: TestClient[Any]) -> As:
+    return As(client, "manager")
+
+
+@pytest.fixture
+def operator(client: TestClient[Any]) -> As:
+    return As(client, "operator")
+
+
+@pytest.fixture
+def viewer(client: TestClient[Any]) -> As:
+    return As(client, "viewer")
+
+
+@pytest.fixture
+def tmp_out(tmp_path: Path) -> Path:
+    return tmp_path
