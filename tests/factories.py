@@ -41,3 +41,40 @@ def units(api: Any, item_id: int, location_ref: Any, **fields: Any) -> list[dict
 def receive(api: Any, item_id: int, location_ref: Any, quantity: int, **fields: Any) -> Any:
     return ok(api.post("/api/v1/stock/receive", json={"item": item_id, "location": location_ref,
                                                       "quantity": quantity, **fields}), 201)
+
+
+def event_count(api: Any) -> int:
+    """How many events the history holds (walks every page)."""
+    total, before = 0, None
+    while True:
+        params: dict[str, Any] = {"limit": 500}
+        if before is not None:
+            params["before"] = before
+        page = ok(api.get("/api/v1/events", params=params))
+        total += len(page["events"])
+        before = page["next_before"]
+        if before is None:
+            return total
+
+
+def on_hand(api: Any, item_id: int, location_ref: Any = None) -> int:
+    """The item's count at one location (or everywhere), summed over lots."""
+    params: dict[str, Any] = {"item": str(item_id), "limit": 500}
+    if location_ref is not None:
+        params["location"] = str(location_ref)
+    return sum(row["quantity"] for row in ok(api.get("/api/v1/stock", params=params))["stock"])
+
+
+def mistype(tag: str) -> str:
+    """The same tag with its check digit changed: what a slip of the finger gives."""
+    return tag[:-1] + str((int(tag[-1]) + 1) % 10)
+
+
+def problem(response: Any, status: int, field: str | None = None) -> dict[str, Any]:
+    """Assert an RFC 9457 problem of this status (naming `field`, if given) and return it."""
+    assert response.status_code == status, (response.status_code, response.text)
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body: dict[str, Any] = response.json()
+    if field is not None:
+        assert body.get("field") == field, body
+    return body

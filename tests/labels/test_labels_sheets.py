@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import pytest
+import zxingcpp
 from conftest import SAMPLES, page_sizes, rasterise_first_page, unit
 
 from labels import LabelError, builtin_stocks, builtin_templates
 from labels.render import render_pdf
-
-import zxingcpp
 
 STOCKS = builtin_stocks()
 QR = builtin_templates()["qr"]

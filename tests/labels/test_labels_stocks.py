@@ -34,7 +34,9 @@ def test_pdf_page_size_is_exact_to_the_stock(key: str):
     pdf = render_pdf([SAMPLES["blank"]], stock, builtin_templates()["blank"])
     (width, height) = page_sizes(pdf)[0]
     if stock.media == "sheet":
-        assert (width, height) == pytest.approx((stock.page_width_mm * PT, stock.page_height_mm * PT))
+        assert (width, height) == pytest.approx(
+            (stock.page_width_mm * PT, stock.page_height_mm * PT)
+        )
     else:
         assert (width, height) == pytest.approx((stock.width_mm * PT, stock.height_mm * PT))
 
@@ -59,9 +61,20 @@ def test_custom_stocks_load_from_toml(tmp_path: Path):
 
 def test_custom_stocks_load_from_json(tmp_path: Path):
     path = tmp_path / "stocks.json"
-    sheet = {"name": "A4 2x2", "media": "sheet", "width_mm": 100, "height_mm": 140,
-             "page_width_mm": 210, "page_height_mm": 297, "columns": 2, "rows": 2,
-             "margin_left_mm": 4, "margin_top_mm": 8, "pitch_x_mm": 102, "pitch_y_mm": 140}
+    sheet = {
+        "name": "A4 2x2",
+        "media": "sheet",
+        "width_mm": 100,
+        "height_mm": 140,
+        "page_width_mm": 210,
+        "page_height_mm": 297,
+        "columns": 2,
+        "rows": 2,
+        "margin_left_mm": 4,
+        "margin_top_mm": 8,
+        "pitch_x_mm": 102,
+        "pitch_y_mm": 140,
+    }
     path.write_text(json.dumps({"stocks": {"a4-4up": sheet}}))
     assert load_stocks(path)["a4-4up"].per_page == 4
 
@@ -73,7 +86,11 @@ def test_custom_stocks_load_from_json(tmp_path: Path):
         ('name = "x"\nmedia = "tube"\nwidth_mm = 50\nheight_mm = 20', "media", "one of"),
         ('name = "x"\nmedia = "roll"\nwidth_mm = "50"\nheight_mm = 20', "width_mm", "number"),
         ('name = "x"\nmedia = "roll"\nwidth_mm = 50\nheight_mm = 20\ndpi = 20', "dpi", "between"),
-        ('name = "x"\nmedia = "roll"\nwidth_mm = 50\nheight_mm = 20\ncolour = 1', "colour", "unknown"),
+        (
+            'name = "x"\nmedia = "roll"\nwidth_mm = 50\nheight_mm = 20\ncolour = 1',
+            "colour",
+            "unknown",
+        ),
         (
             'name = "x"\nmedia = "sheet"\nwidth_mm = 80\nheight_mm = 20\npage_width_mm = 210\n'
             "page_height_mm = 297\ncolumns = 3\nrows = 1\npitch_x_mm = 80",

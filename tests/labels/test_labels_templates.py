@@ -33,12 +33,17 @@ def test_escape_attempts_fail_with_a_template_error(expr: str):
 
 def test_lines_are_filled_from_the_record():
     lines = render_lines(builtin_templates()["asset"], unit(serial="SN-1"))
-    assert lines == ["Espresso machine La Marzocco Linea Mini", "U-0004171 \u00b7 S/N SN-1",
-                     "Acme Coffee Co."]
+    assert lines == [
+        "Espresso machine La Marzocco Linea Mini",
+        "U-0004171 \u00b7 S/N SN-1",
+        "Acme Coffee Co.",
+    ]
 
 
 def test_missing_fields_give_empty_lines_and_filters_work():
-    template = LabelTemplate("t", "t", lines=(LineSpec("{{ custodian }}"), LineSpec("{{ tag|lower }}")))
+    template = LabelTemplate(
+        "t", "t", lines=(LineSpec("{{ custodian }}"), LineSpec("{{ tag|lower }}"))
+    )
     assert render_lines(template, unit()) == ["", "u-0004171"]
 
 
@@ -49,7 +54,9 @@ def test_syntax_errors_are_reported_at_definition():
 
 
 def test_user_templates_parse_from_a_mapping():
-    template = parse_template("mine", {"qr": True, "lines": ["{{ name }}", {"expr": "{{ tag }}", "bold": True}]})
+    template = parse_template(
+        "mine", {"qr": True, "lines": ["{{ name }}", {"expr": "{{ tag }}", "bold": True}]}
+    )
     assert template.qr and not template.code128 and template.lines[1].bold
     with pytest.raises(TemplateError) as info:
         parse_template("mine", {"qr": "yes"})
