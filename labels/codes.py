@@ -72,12 +72,13 @@ def _chunks(payload: str) -> list[util.QRData]:
 def qr_versions(payload: str) -> dict[str, int]:
     """Smallest QR version for each EC level, without building any symbol."""
     chunks = _chunks(payload)
-    # The length-field width changes at versions 10 and 27.
-    needed = {first: _data_bits(chunks, first).length for first in (1, 10, 27)}
+    needed: dict[int, int] = {}  # data bits by version class: the length fields widen at 10, 27
     out: dict[str, int] = {}
     for ec in EC_LEVELS:
         table = util.BIT_LIMIT_TABLE[_EC[ec]]
         for first, last in ((1, 9), (10, 26), (27, 40)):
+            if first not in needed:
+                needed[first] = _data_bits(chunks, first).length
             version = bisect_left(table, needed[first], first)
             if version <= last:
                 out[ec] = version
@@ -134,56 +135,66 @@ def qr_codewords(payload: str, ec: str, version: int) -> list[int]:
     return out
 
 
-class _FastPlacement(qrcode.QRCode):  # type: ignore[misc]
-    """qrcode's QRCode with a table-driven map_data: same modules, a tenth of the time.
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    """A symbol's fixed parts and where its data bits go, for one (version, EC, mask).
 
-    qrcode walks the zig-zag and calls the mask function for every cell of every symbol; the
-    walk only depends on the version and the mask, so it is computed once per (version, mask).
-    A test checks the matrices equal qrcode's own for many payloads.
+    `source` is the row-major matrix with data cells blank, as "0"/"1" bytes; `order[k]` says
+    where cell k's value comes from: its own position in `source`, or (for a data cell) the
+    position after it of the data bit qrcode's zig-zag puts there. Placing a symbol's data is
+    then one C-level pass (map over bytes) instead of qrcode's per-cell Python loop.
     """
 
+    source: bytes
+    order: tuple[int, ...]
+    mask: int  # the mask's value for each data cell, in zig-zag order, as bits
+    cells: int
+
+
+class _Recorder(qrcode.QRCode):  # type: ignore[misc]
+    """Runs qrcode's own setup (finders, timing, format and version info), then records."""
+
     def map_data(self, data: list[int], mask_pattern: int) -> None:
-        cells, masked = _placement(self.version, mask_pattern, self.modules)
-        bits = format(int.from_bytes(bytes(data), "big"), f"0{len(data) * 8}b")
-        bits = bits[: len(cells)].ljust(len(cells), "0")
-        modules = self.modules
-        for (r, c), bit, flip in zip(cells, bits, masked, strict=True):
-            modules[r][c] = (bit == "1") != flip
-
-
-_PLACEMENTS: dict[tuple[int, int], tuple[list[tuple[int, int]], list[bool]]] = {}
-
-
-def _placement(
-    version: int, mask: int, modules: list[list[bool | None]]
-) -> tuple[list[tuple[int, int]], list[bool]]:
-    """The order qrcode's map_data fills free cells in, and the mask value of each cell."""
-    key = (version, mask)
-    if key not in _PLACEMENTS:
-        count, cells = len(modules), list[tuple[int, int]]()
+        count, cells = len(self.modules), list[tuple[int, int]]()
         row, step = count - 1, -1
-        for col in range(count - 1, 0, -2):
+        for col in range(count - 1, 0, -2):  # the same walk as qrcode.QRCode.map_data
             col = col - 1 if col <= 6 else col  # skip the vertical timing pattern
             while 0 <= row < count:
-                cells.extend((row, c) for c in (col, col - 1) if modules[row][c] is None)
+                cells.extend((row, c) for c in (col, col - 1) if self.modules[row][c] is None)
                 row += step
             row, step = row - step, -step
-        mask_func = util.mask_func(mask)
-        _PLACEMENTS[key] = (cells, [bool(mask_func(r, c)) for r, c in cells])
-    return _PLACEMENTS[key]
+        self.recorded = cells
 
 
-_DARK = bytes.maketrans(b"\x00\x01", b"01")
+@lru_cache(maxsize=64)
+def _frame(version: int, ec: str, mask: int) -> _Frame:
+    code = _Recorder(version=version, error_correction=_EC[ec], border=0, mask_pattern=mask)
+    code.data_cache = []
+    code.make(fit=False)
+    cells: list[tuple[int, int]] = code.recorded
+    size = len(code.modules)
+    total = size * size
+    data_index = {(r, c): total + i for i, (r, c) in enumerate(cells)}
+    source = bytes(48 + bool(code.modules[r][c]) for r in range(size) for c in range(size))
+    order = tuple(data_index.get(divmod(k, size), k) for k in range(total))
+    mask_func = util.mask_func(mask)
+    mask_bits = "".join("1" if mask_func(r, c) else "0" for r, c in cells)
+    return _Frame(source, order, int(mask_bits, 2), len(cells))
 
 
 @lru_cache(maxsize=256)
 def qr_symbol(payload: str, ec: str, version: int) -> QrSymbol:
     if not payload:
         raise FitError("url", "the QR payload (url) is empty")
-    code = _FastPlacement(version=version, error_correction=_EC[ec], border=0, mask_pattern=_MASK)
-    code.data_cache = qr_codewords(payload, ec, version)
-    code.make(fit=False)
-    rows = tuple(bytes(row).translate(_DARK).decode("ascii") for row in code.modules)
+    frame = _frame(version, ec, _MASK)
+    data = qr_codewords(payload, ec, version)
+    value, have = int.from_bytes(bytes(data), "big"), len(data) * 8
+    # Bits beyond the codewords (remainder bits) are zero; qrcode drops none, nor do we.
+    value = value >> (have - frame.cells) if have >= frame.cells else value << (frame.cells - have)
+    placed = frame.source + format(value ^ frame.mask, f"0{frame.cells}b").encode("ascii")
+    flat = bytes(map(placed.__getitem__, frame.order)).decode("ascii")
+    size = 17 + 4 * version
+    rows = tuple(flat[i : i + size] for i in range(0, size * size, size))
     return QrSymbol(payload, ec, version, rows)
 
 

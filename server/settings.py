@@ -16,7 +16,9 @@ class Settings:
     old_public_urls: tuple[str, ...] = ()
     session_days: int = 14
     secure_cookies: bool = False
-    extra: dict[str, str] = field(default_factory=dict)
+    label_org: str = ""
+    label_stocks_file: str = ""
+    printers: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     @property
     def engine(self) -> str:
@@ -41,12 +43,27 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
     old = tuple(u.strip().rstrip("/") for u in env.get("OLD_PUBLIC_URLS", "").split(",")
                 if u.strip())
     return Settings(
+        label_org=env.get("LABEL_ORG", ""),
+        label_stocks_file=env.get("LABEL_STOCKS_FILE", ""),
+        printers=_printers(env.get("TAGTRACK_PRINTERS", "")),
         database_url=url,
         data_dir=data_dir,
         public_url=public,
         old_public_urls=old,
         secure_cookies=public.startswith("https://"),
     )
+
+
+def _printers(text: str) -> dict[str, tuple[str, int]]:
+    """`dock=10.0.0.7:9100,crib=zebra-crib.local` -> {"dock": ("10.0.0.7", 9100), ...}"""
+    out: dict[str, tuple[str, int]] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, _, address = part.partition("=")
+        host, _, port = address.partition(":")
+        if not name or not host:
+            raise ValueError(f"TAGTRACK_PRINTERS: {part!r} must look like name=host[:port]")
+        out[name.strip()] = (host.strip(), int(port or 9100))
+    return out
 
 
 @lru_cache(maxsize=1)

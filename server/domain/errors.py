@@ -56,3 +56,9 @@ class Unauthenticated(DomainError):
 
 class Forbidden(DomainError):
     code = "forbidden"
+
+
+class Unavailable(DomainError):
+    """Something we depend on (a label printer) cannot be reached right now."""
+
+    code = "unavailable"

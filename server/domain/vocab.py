@@ -84,3 +84,4 @@ class EventKind(StrEnum):
     USER_UPDATED = "user.updated"
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
+    TAGS_RESERVED = "tags.reserved"

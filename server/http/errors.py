@@ -8,7 +8,12 @@ import re
 from typing import Any
 
 from litestar import Request, Response
-from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    SerializationException,
+    ValidationException,
+)
 from litestar.response import Redirect
 
 from server.domain.errors import (
@@ -74,6 +79,9 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
 
 
 _AT = re.compile(r"at `\$\.([\w.\[\]]+)`")
+# msgspec names an unknown or missing field only in the message; the key is the parent
+_NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_BODY_KEYS = (None, "data", "body")
 
 
 def validation_error(request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
@@ -82,8 +90,12 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     first = items[0] if items else {}
     message = str(first.get("message") or exc.detail)
     field = first.get("key") or (m.group(1) if (m := _AT.search(message)) else None)
-    if field and field != "body" and first.get("source") not in (None, "body"):
-        message = f"{first.get('source')} parameter {field}: {message}"
+    if named := _NAMED.search(message):
+        field = named.group(1) if field in _BODY_KEYS else f"{field}.{named.group(1)}"
+    source = first.get("source")
+    source = getattr(source, "value", source)
+    if field and field != "body" and source not in (None, "body"):
+        message = f"{source} parameter {field}: {message}"
     elif field and field != "body":
         message = f"{field}: {_AT.sub('', message).strip(' -')}"
     return problem(
@@ -95,9 +107,16 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     )
 
 
+def _malformed_body(exc: HTTPException) -> bool:
+    return isinstance(exc.__cause__, SerializationException)
+
+
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and _wants_page(request):
         return Redirect(f"/login?next={request.url.path}")
+    if _malformed_body(exc):
+        return problem(422, f"the request body is not valid JSON: {exc.detail}",
+                       code="malformed_json")
     status = exc.status_code
     code = {
         401: "unauthenticated",

@@ -25,7 +25,7 @@ class ItemRef(Struct):
     name: str
 
 
-class CustomFieldDef(Struct):
+class CustomFieldDef(Struct, forbid_unknown_fields=True):
     key: str
     type: str
     label: str = ""
