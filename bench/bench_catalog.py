@@ -39,10 +39,28 @@ from common import bench_database, fmt_ms, percentiles, settings_for, tag
 CATALOG_P50_TARGET_MS = 50.0
 SITES, ROOMS_PER_SITE, PEOPLE = 10, 20, 500
 TOKEN = "tt_benchmark-token-not-a-secret-0123456789abcdef"
-STATUSES = (["available"] * 80 + ["checked_out"] * 10 + ["in_repair"] * 4 + ["reserved"] * 2
-            + ["retired"] * 2 + ["lost"] * 2)
-NAMES = ["Cordless drill", "Laptop", "Espresso machine", "Projector", "Ladder", "Multimeter",
-         "Safety harness", "Tablet", "Pressure washer", "Camera", "Widget", "Soldering station"]
+STATUSES = (
+    ["available"] * 80
+    + ["checked_out"] * 10
+    + ["in_repair"] * 4
+    + ["reserved"] * 2
+    + ["retired"] * 2
+    + ["lost"] * 2
+)
+NAMES = [
+    "Cordless drill",
+    "Laptop",
+    "Espresso machine",
+    "Projector",
+    "Ladder",
+    "Multimeter",
+    "Safety harness",
+    "Tablet",
+    "Pressure washer",
+    "Camera",
+    "Widget",
+    "Soldering station",
+]
 BASE_TIME = dt.datetime(2025, 1, 1, tzinfo=dt.UTC)
 
 # ---------------------------------------------------------------------------- data
@@ -64,7 +82,7 @@ class Plan:
         self.serial_items = [i for i in range(1, n_items + 1) if i % 10 != 0]
         # a skewed catalog: 1% of serial items hold 30% of the units
         big = self.serial_items[: max(1, len(self.serial_items) // 100)]
-        small = self.serial_items[len(big):] or big
+        small = self.serial_items[len(big) :] or big
         per_big, per_small = (n_units * 3 // 10) // len(big), 0
         per_small = (n_units - per_big * len(big)) // len(small)
         self.units_per_item = {i: per_big for i in big} | {i: per_small for i in small}
@@ -89,11 +107,19 @@ class Plan:
         for i in range(1, self.n_items + 1):
             quantity = i % 10 == 0
             sku = f"SKU-{i:06d}"
-            yield (i, sku, sku.lower(), f"{NAMES[i % len(NAMES)]} model {i}",
-                   f"Category {i % 40}", "each", "quantity" if quantity else "serial",
-                   20 if quantity else (3 if i % 7 == 0 else None),
-                   Decimal(f"{i % 500}.99"), i % 100 == 99,
-                   BASE_TIME + dt.timedelta(minutes=i))
+            yield (
+                i,
+                sku,
+                sku.lower(),
+                f"{NAMES[i % len(NAMES)]} model {i}",
+                f"Category {i % 40}",
+                "each",
+                "quantity" if quantity else "serial",
+                20 if quantity else (3 if i % 7 == 0 else None),
+                Decimal(f"{i % 500}.99"),
+                i % 100 == 99,
+                BASE_TIME + dt.timedelta(minutes=i),
+            )
 
     def barcodes(self) -> Iterator[tuple[Any, ...]]:
         for n, i in enumerate(self.quantity_items, start=1):
@@ -117,19 +143,48 @@ class Plan:
                 uid += 1
                 status = STATUSES[uid % 100]
                 custodian = (uid % PEOPLE) + 1 if status == "checked_out" else None
-                yield (uid, tag("U", uid), item, f"SN{uid:09d}", status, "working",
-                       rooms[(item * 31 + uid % 7) % len(rooms)], custodian, created)
+                yield (
+                    uid,
+                    tag("U", uid),
+                    item,
+                    f"SN{uid:09d}",
+                    status,
+                    "working",
+                    rooms[(item * 31 + uid % 7) % len(rooms)],
+                    custodian,
+                    created,
+                )
 
 
 # column lists shared by both loaders; the rest of each row takes its column default
 LOC_COLS = ("id", "tag", "name", "parent")
 PERSON_COLS = ("id", "tag", "name", "email")
-ITEM_COLS = ("id", "sku", "sku_key", "name", "category", "unit_of_measure", "tracking",
-             "reorder_point", "unit_cost", "archived", "created_at")
+ITEM_COLS = (
+    "id",
+    "sku",
+    "sku_key",
+    "name",
+    "category",
+    "unit_of_measure",
+    "tracking",
+    "reorder_point",
+    "unit_cost",
+    "archived",
+    "created_at",
+)
 BARCODE_COLS = ("id", "item", "gtin")
 STOCK_COLS = ("id", "key", "item", "location", "quantity")
-UNIT_COLS = ("id", "tag", "item", "serial", "status", "condition", "location", "custodian",
-             "created_at")
+UNIT_COLS = (
+    "id",
+    "tag",
+    "item",
+    "serial",
+    "status",
+    "condition",
+    "location",
+    "custodian",
+    "created_at",
+)
 
 
 def sqlite_ts(value: dt.datetime) -> str:
@@ -147,9 +202,16 @@ def load_sqlite(path: str, plan: Plan) -> None:
 
     def convert(rows: Iterator[tuple[Any, ...]]) -> Iterator[tuple[Any, ...]]:
         for row in rows:
-            yield tuple(sqlite_ts(v) if isinstance(v, dt.datetime)
-                        else float(v) if isinstance(v, Decimal)
-                        else int(v) if isinstance(v, bool) else v for v in row)
+            yield tuple(
+                sqlite_ts(v)
+                if isinstance(v, dt.datetime)
+                else float(v)
+                if isinstance(v, Decimal)
+                else int(v)
+                if isinstance(v, bool)
+                else v
+                for v in row
+            )
 
     def unit_rows() -> Iterator[tuple[Any, ...]]:
         stamp_of: dict[dt.datetime, str] = {}
@@ -167,11 +229,16 @@ def load_sqlite(path: str, plan: Plan) -> None:
         put("unit", UNIT_COLS, unit_rows())
         conn.execute("UPDATE unit SET updated_at = created_at")
         conn.execute("UPDATE item SET updated_at = created_at")
-        put("counter", ("name", "value"), [("U", plan.n_units), ("L", plan.n_locations),
-                                           ("P", PEOPLE)])
+        put(
+            "counter",
+            ("name", "value"),
+            [("U", plan.n_units), ("L", plan.n_locations), ("P", PEOPLE)],
+        )
         conn.execute("INSERT INTO app_user (id, username, role) VALUES (1, 'bench', 'admin')")
-        conn.execute("INSERT INTO api_token (user, name, prefix, token_hash) VALUES "
-                     "(1, 'bench', ?, ?)", (TOKEN[:10], hashlib.sha256(TOKEN.encode()).hexdigest()))
+        conn.execute(
+            "INSERT INTO api_token (user, name, prefix, token_hash) VALUES (1, 'bench', ?, ?)",
+            (TOKEN[:10], hashlib.sha256(TOKEN.encode()).hexdigest()),
+        )
     conn.close()
 
 
@@ -181,6 +248,7 @@ async def load_postgres(dsn: str, plan: Plan) -> None:
     conn = await asyncpg.connect(dsn)
     try:
         async with conn.transaction():
+
             async def put(table: str, cols: tuple[str, ...], rows: Any) -> None:
                 await conn.copy_records_to_table(table, records=rows, columns=list(cols))
 
@@ -197,18 +265,32 @@ async def load_postgres(dsn: str, plan: Plan) -> None:
                 await put("unit", UNIT_COLS, chunk)
             await conn.execute("UPDATE unit SET updated_at = created_at")
             await conn.execute("UPDATE item SET updated_at = created_at")
-            await conn.executemany("INSERT INTO counter (name, value) VALUES ($1, $2)",
-                                   [("U", plan.n_units), ("L", plan.n_locations),
-                                    ("P", PEOPLE)])
-            await conn.execute("INSERT INTO app_user (id, username, role) "
-                               "VALUES (1, 'bench', 'admin')")
-            await conn.execute('INSERT INTO api_token ("user", name, prefix, token_hash) '
-                               "VALUES (1, 'bench', $1, $2)",
-                               TOKEN[:10], hashlib.sha256(TOKEN.encode()).hexdigest())
-            for table in ("location", "person", "item", "item_barcode", "stock", "unit",
-                          "app_user"):
-                await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT MAX(id) FROM {table}))")
+            await conn.executemany(
+                "INSERT INTO counter (name, value) VALUES ($1, $2)",
+                [("U", plan.n_units), ("L", plan.n_locations), ("P", PEOPLE)],
+            )
+            await conn.execute(
+                "INSERT INTO app_user (id, username, role) VALUES (1, 'bench', 'admin')"
+            )
+            await conn.execute(
+                'INSERT INTO api_token ("user", name, prefix, token_hash) '
+                "VALUES (1, 'bench', $1, $2)",
+                TOKEN[:10],
+                hashlib.sha256(TOKEN.encode()).hexdigest(),
+            )
+            for table in (
+                "location",
+                "person",
+                "item",
+                "item_barcode",
+                "stock",
+                "unit",
+                "app_user",
+            ):
+                await conn.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                    f"(SELECT MAX(id) FROM {table}))"
+                )
         await conn.execute("VACUUM ANALYZE")  # what autovacuum would do after a bulk load
     finally:
         await conn.close()
@@ -217,8 +299,9 @@ async def load_postgres(dsn: str, plan: Plan) -> None:
 # ---------------------------------------------------------------------------- timing
 
 
-async def timed(fn: Callable[[], Awaitable[Any]], n: int, budget_s: float,
-                warmup: int = 3) -> list[float]:
+async def timed(
+    fn: Callable[[], Awaitable[Any]], n: int, budget_s: float, warmup: int = 3
+) -> list[float]:
     for _ in range(warmup):
         await fn()
     samples: list[float] = []
@@ -230,19 +313,26 @@ async def timed(fn: Callable[[], Awaitable[Any]], n: int, budget_s: float,
     return samples
 
 
-def catalog_shapes(plan: Plan, rng: random.Random) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
+def catalog_shapes(
+    plan: Plan, rng: random.Random
+) -> list[tuple[str, Callable[[], dict[str, Any]]]]:
     """(name, a function giving the next request's query parameters)."""
     last_page = max(0, plan.n_items - 50)
     return [
         ("default sort=sku offset=0", lambda: {"sort": "sku"}),
-        ("default sort=sku random offset", lambda: {"sort": "sku",
-                                                    "offset": rng.randint(0, last_page)}),
-        ("sort=-name random offset", lambda: {"sort": "-name",
-                                              "offset": rng.randint(0, last_page)}),
-        ("category=... sort=category", lambda: {"sort": "category",
-                                                "category": f"Category {rng.randrange(40)}"}),
-        ("tracking=serial sort=-created_at", lambda: {"tracking": "serial",
-                                                      "sort": "-created_at"}),
+        (
+            "default sort=sku random offset",
+            lambda: {"sort": "sku", "offset": rng.randint(0, last_page)},
+        ),
+        (
+            "sort=-name random offset",
+            lambda: {"sort": "-name", "offset": rng.randint(0, last_page)},
+        ),
+        (
+            "category=... sort=category",
+            lambda: {"sort": "category", "category": f"Category {rng.randrange(40)}"},
+        ),
+        ("tracking=serial sort=-created_at", lambda: {"tracking": "serial", "sort": "-created_at"}),
         ("location=<site> (subtree)", lambda: {"location": tag("L", rng.randint(1, SITES))}),
         ("q=<text> search", lambda: {"q": rng.choice(["widget", "model 12", "sku-0042"])}),
         ("low_stock=true", lambda: {"low_stock": "true"}),
@@ -260,10 +350,18 @@ async def run_repo_catalog(params: dict[str, Any]) -> None:
     if "location" in params:
         loc_ids = await places_repo.subtree_ids(await lookup.location_id(params["location"]))
     rows, _ = await items_repo.list_items(
-        ItemFilter(tracking=params.get("tracking"), category=params.get("category"),
-                   q=params.get("q"), location_ids=loc_ids,
-                   low_stock=params.get("low_stock") == "true"),
-        sort=field, descending=desc, limit=50, offset=params.get("offset", 0))
+        ItemFilter(
+            tracking=params.get("tracking"),
+            category=params.get("category"),
+            q=params.get("q"),
+            location_ids=loc_ids,
+            low_stock=params.get("low_stock") == "true",
+        ),
+        sort=field,
+        descending=desc,
+        limit=50,
+        offset=params.get("offset", 0),
+    )
     await items_repo.barcodes_of([r["id"] for r in rows])
 
 
@@ -284,8 +382,9 @@ async def measure(args: argparse.Namespace, settings: Any, plan: Plan) -> None:
         async def http_get(path: str, params: dict[str, Any] | None = None) -> None:
             response = await client.get(path, params=params)
             if response.status_code != 200:
-                raise SystemExit(f"GET {path} {params} -> {response.status_code} "
-                                 f"{response.text[:300]}")
+                raise SystemExit(
+                    f"GET {path} {params} -> {response.status_code} {response.text[:300]}"
+                )
 
         for via in vias:
             print(f"-- catalog list, limit=50, via {via}")
@@ -293,15 +392,20 @@ async def measure(args: argparse.Namespace, settings: Any, plan: Plan) -> None:
             rng = random.Random(42)
             for name, next_params in catalog_shapes(plan, rng):
                 if via == "http":
+
                     async def call(next_params: Any = next_params) -> None:
                         await http_get("/api/v1/items", {"limit": 50, **next_params()})
                 else:
+
                     async def call(next_params: Any = next_params) -> None:
                         await run_repo_catalog(next_params())
+
                 samples = await timed(call, args.n, args.budget)
                 stats = percentiles(samples)
-                print(f"{name:<36} n={len(samples):<4} {fmt_ms(stats)} "
-                      f"ratio_p50={stats['p50'] / CATALOG_P50_TARGET_MS:.2f}")
+                print(
+                    f"{name:<36} n={len(samples):<4} {fmt_ms(stats)} "
+                    f"ratio_p50={stats['p50'] / CATALOG_P50_TARGET_MS:.2f}"
+                )
                 if name.startswith("default"):
                     default_samples += samples
                 if via == "http" and stats["p50"] > worst[0]:
@@ -313,31 +417,45 @@ async def measure(args: argparse.Namespace, settings: Any, plan: Plan) -> None:
             tags = [tag("U", rng.randint(1, plan.n_units)) for _ in range(args.n * 2 + 10)]
             it = iter(tags)
             if via == "http":
+
                 async def lookup() -> None:
                     await http_get(f"/api/v1/units/{next(it)}")
             else:
+
                 async def lookup() -> None:
                     unit = await units_repo.get(tag=next(it))
                     await units_repo.detail(unit.id)
+
             samples = await timed(lookup, args.n, args.budget)
-            print(f"{'GET /api/v1/units/{tag}':<36} n={len(samples):<4} "
-                  f"{fmt_ms(percentiles(samples))}")
+            print(
+                f"{'GET /api/v1/units/{tag}':<36} n={len(samples):<4} "
+                f"{fmt_ms(percentiles(samples))}"
+            )
     if headline is not None:
-        print(f"catalog_p50_ms={headline:.1f} target={CATALOG_P50_TARGET_MS:.0f} "
-              f"ratio={headline / CATALOG_P50_TARGET_MS:.2f}")
-        print(f"catalog_worst_shape_p50_ms={worst[0]:.1f} shape={worst[1]!r} "
-              f"ratio={worst[0] / CATALOG_P50_TARGET_MS:.2f}")
+        print(
+            f"catalog_p50_ms={headline:.1f} target={CATALOG_P50_TARGET_MS:.0f} "
+            f"ratio={headline / CATALOG_P50_TARGET_MS:.2f}"
+        )
+        print(
+            f"catalog_worst_shape_p50_ms={worst[0]:.1f} shape={worst[1]!r} "
+            f"ratio={worst[0] / CATALOG_P50_TARGET_MS:.2f}"
+        )
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--units", type=int, default=1_000_000)
     parser.add_argument("--items", type=int, default=10_000)
     parser.add_argument("--n", type=int, default=100, help="timed requests per shape")
-    parser.add_argument("--budget", type=float, default=15.0,
-                        help="seconds per shape at most (fewer samples if slow)")
+    parser.add_argument(
+        "--budget",
+        type=float,
+        default=15.0,
+        help="seconds per shape at most (fewer samples if slow)",
+    )
     parser.add_argument("--via", choices=["http", "repo", "both"], default="both")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
@@ -355,8 +473,10 @@ async def main() -> None:
         else:
             await load_postgres(url, plan)
         loaded = time.perf_counter()
-        print(f"engine={args.engine} items={args.items} units={args.units} "
-              f"migrate_s={migrated - start:.1f} load_s={loaded - migrated:.1f}")
+        print(
+            f"engine={args.engine} items={args.items} units={args.units} "
+            f"migrate_s={migrated - start:.1f} load_s={loaded - migrated:.1f}"
+        )
         await measure(args, settings, plan)
         print(f"total_s={time.perf_counter() - start:.1f}")
 

@@ -60,9 +60,10 @@ class ConnectCounter:
 def prepare(path: str) -> None:
     conn = sqlite3.connect(path)
     with conn:
-        conn.executemany("INSERT INTO item (sku, sku_key, name, tracking) VALUES (?, ?, ?, ?)",
-                         ((f"SKU-{i}", f"sku-{i}", f"Item {i}", "quantity")
-                          for i in range(1, N_ITEMS + 1)))
+        conn.executemany(
+            "INSERT INTO item (sku, sku_key, name, tracking) VALUES (?, ?, ?, ?)",
+            ((f"SKU-{i}", f"sku-{i}", f"Item {i}", "quantity") for i in range(1, N_ITEMS + 1)),
+        )
         conn.execute("INSERT INTO counter (name, value) VALUES ('BENCH', 0)")
     conn.close()
 
@@ -87,12 +88,12 @@ async def read_op(k: int) -> None:
 async def write_op(k: int) -> None:
     async with db_engine.write_transaction():
         rows = await Counter.raw("SELECT value FROM counter WHERE name = {}", "BENCH")
-        await Counter.raw("UPDATE counter SET value = {} WHERE name = {}",
-                          rows[0]["value"] + 1, "BENCH")
+        await Counter.raw(
+            "UPDATE counter SET value = {} WHERE name = {}", rows[0]["value"] + 1, "BENCH"
+        )
 
 
-async def bench_engine(label: str, engine: Any, args: argparse.Namespace
-                       ) -> dict[str, float]:
+async def bench_engine(label: str, engine: Any, args: argparse.Namespace) -> dict[str, float]:
     db_engine.bind(engine)
     await Counter.raw("UPDATE counter SET value = 0 WHERE name = {}", "BENCH")
     await run_tasks(args.tasks, 200, read_op)  # warm-up (page cache, thread start-up)
@@ -106,16 +107,19 @@ async def bench_engine(label: str, engine: Any, args: argparse.Namespace
     await db_engine.stop(engine)
     await asyncio.sleep(0.1)  # let the pool's background closes finish
     extra = f" pooled_opened_total={engine.opened}" if hasattr(engine, "opened") else ""
-    print(f"{label:<7} reads_qps={out['reads_qps']:.0f} writes_tps={out['writes_tps']:.0f} "
-          f"connections_opened: reads={reads_conns.count} writes={writes_conns.count}"
-          f"{extra} lost_updates={lost}")
+    print(
+        f"{label:<7} reads_qps={out['reads_qps']:.0f} writes_tps={out['writes_tps']:.0f} "
+        f"connections_opened: reads={reads_conns.count} writes={writes_conns.count}"
+        f"{extra} lost_updates={lost}"
+    )
     out["reads_conns"], out["writes_conns"] = reads_conns.count, writes_conns.count
     return out
 
 
 async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--reads", type=int, default=20_000)
     parser.add_argument("--writes", type=int, default=4_000)
     parser.add_argument("--tasks", type=int, default=16)
@@ -131,15 +135,21 @@ async def main() -> None:
         await migrate(settings)
         path = str(settings.sqlite_path)
         prepare(path)
-        print(f"file={path} tasks={args.tasks} reads={args.reads} writes={args.writes} "
-              f"pool_size={args.pool_size} sqlite={sqlite3.sqlite_version}")
+        print(
+            f"file={path} tasks={args.tasks} reads={args.reads} writes={args.writes} "
+            f"pool_size={args.pool_size} sqlite={sqlite3.sqlite_version}"
+        )
         # the same timeout as the pooled engine, so that only pooling/pragmas differ
         stock = await bench_engine(
-            "stock", SQLiteEngine(path=path, timeout=db_engine.BUSY_TIMEOUT_MS / 1000), args)
+            "stock", SQLiteEngine(path=path, timeout=db_engine.BUSY_TIMEOUT_MS / 1000), args
+        )
         pooled = await bench_engine(
-            "pooled", db_engine.PooledSQLiteEngine(path=path, pool_size=args.pool_size), args)
-        print(f"reads_ratio_pooled_over_stock={pooled['reads_qps'] / stock['reads_qps']:.2f} "
-              f"writes_ratio_pooled_over_stock={pooled['writes_tps'] / stock['writes_tps']:.2f}")
+            "pooled", db_engine.PooledSQLiteEngine(path=path, pool_size=args.pool_size), args
+        )
+        print(
+            f"reads_ratio_pooled_over_stock={pooled['reads_qps'] / stock['reads_qps']:.2f} "
+            f"writes_ratio_pooled_over_stock={pooled['writes_tps'] / stock['writes_tps']:.2f}"
+        )
 
 
 if __name__ == "__main__":
