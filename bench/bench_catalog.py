@@ -29,6 +29,7 @@ import hashlib
 import logging
 import random
 import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from decimal import Decimal
@@ -119,6 +120,7 @@ class Plan:
                 Decimal(f"{i % 500}.99"),
                 i % 100 == 99,
                 BASE_TIME + dt.timedelta(minutes=i),
+                BASE_TIME + dt.timedelta(minutes=i),  # updated_at
             )
 
     def barcodes(self) -> Iterator[tuple[Any, ...]]:
@@ -153,6 +155,7 @@ class Plan:
                     rooms[(item * 31 + uid % 7) % len(rooms)],
                     custodian,
                     created,
+                    created,  # updated_at
                 )
 
 
@@ -171,6 +174,7 @@ ITEM_COLS = (
     "unit_cost",
     "archived",
     "created_at",
+    "updated_at",
 )
 BARCODE_COLS = ("id", "item", "gtin")
 STOCK_COLS = ("id", "key", "item", "location", "quantity")
@@ -184,6 +188,7 @@ UNIT_COLS = (
     "location",
     "custodian",
     "created_at",
+    "updated_at",
 )
 
 
@@ -218,7 +223,7 @@ def load_sqlite(path: str, plan: Plan) -> None:
         for row in plan.units():  # hot loop: format each item's timestamp once
             created = row[-1]
             text = stamp_of.get(created) or stamp_of.setdefault(created, sqlite_ts(created))
-            yield (*row[:-1], text)
+            yield (*row[:-2], text, text)
 
     with conn:  # one transaction
         put("location", LOC_COLS, plan.locations())
@@ -227,8 +232,6 @@ def load_sqlite(path: str, plan: Plan) -> None:
         put("item_barcode", BARCODE_COLS, plan.barcodes())
         put("stock", STOCK_COLS, plan.stock())
         put("unit", UNIT_COLS, unit_rows())
-        conn.execute("UPDATE unit SET updated_at = created_at")
-        conn.execute("UPDATE item SET updated_at = created_at")
         put(
             "counter",
             ("name", "value"),
@@ -263,8 +266,6 @@ async def load_postgres(dsn: str, plan: Plan) -> None:
                 if not chunk:
                     break
                 await put("unit", UNIT_COLS, chunk)
-            await conn.execute("UPDATE unit SET updated_at = created_at")
-            await conn.execute("UPDATE item SET updated_at = created_at")
             await conn.executemany(
                 "INSERT INTO counter (name, value) VALUES ($1, $2)",
                 [("U", plan.n_units), ("L", plan.n_locations), ("P", PEOPLE)],
@@ -453,12 +454,13 @@ async def main() -> None:
     parser.add_argument(
         "--budget",
         type=float,
-        default=15.0,
+        default=10.0,
         help="seconds per shape at most (fewer samples if slow)",
     )
     parser.add_argument("--via", choices=["http", "repo", "both"], default="both")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
     from server.db.migrate import migrate
 

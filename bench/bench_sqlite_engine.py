@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import sqlite3
+import sys
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -125,6 +126,7 @@ async def main() -> None:
     parser.add_argument("--tasks", type=int, default=16)
     parser.add_argument("--pool-size", type=int, default=db_engine.POOL_SIZE)
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
 
     from piccolo.engine.sqlite import SQLiteEngine
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from server.db.engine import is_postgres
 from server.db.rows import for_update
 from server.db.tables import Lot, Stock
 from server.domain.errors import NotFound
@@ -15,7 +16,20 @@ def row_key(key: StockKey) -> str:
     return f"{key.item_id}:{key.location_id}:{key.lot_id or 0}"
 
 
+async def _serialize(name: str) -> None:
+    """PostgreSQL only: a lock held until the transaction ends, on a name rather than a
+    row, so it works for rows that do not exist yet (SQLite's IMMEDIATE transaction
+    already serializes every writer)."""
+    if is_postgres():
+        await Stock.raw("SELECT pg_advisory_xact_lock(hashtext({}))", name)
+
+
 async def on_hand(key: StockKey, *, lock: bool = False) -> int:
+    if lock:
+        # One read-then-write of an item's stock at a time: a move locks its source and then
+        # writes its target, so two moves in opposite directions would take the same two
+        # rows in opposite orders and deadlock on PostgreSQL.
+        await _serialize(f"stock:{key.item_id}")
     rows = await Stock.raw("SELECT quantity FROM stock WHERE key = {}"
                            + (for_update() if lock else ""), row_key(key))
     return int(rows[0]["quantity"]) if rows else 0
@@ -77,6 +91,9 @@ async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
 
 
 async def get_lot(item_id: int, code: str) -> dict[str, Any] | None:
+    # Callers create the lot when it is missing: two first receipts of one new lot at the
+    # same moment must not both insert it (the second would hit lot_item_code).
+    await _serialize(f"lot:{item_id}:{code}")
     row: dict[str, Any] | None = await Lot.select().where(
         (Lot.item == item_id) & (Lot.code == code)).first()
     return row

@@ -115,8 +115,9 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     if isinstance(exc, NotAuthorizedException) and _wants_page(request):
         return Redirect(f"/login?next={request.url.path}")
     if _malformed_body(exc):
-        return problem(422, f"the request body is not valid JSON: {exc.detail}",
-                       code="malformed_json")
+        return problem(
+            422, f"the request body is not valid JSON: {exc.detail}", code="malformed_json"
+        )
     status = exc.status_code
     code = {
         401: "unauthenticated",

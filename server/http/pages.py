@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, get, post
-from litestar.enums import RequestEncodingType
+from litestar.enums import MediaType, RequestEncodingType
 from litestar.params import Body
 from litestar.response import Redirect, Template
 
@@ -47,6 +47,7 @@ class PageController(Controller):
             return Template(
                 "login.html",
                 status_code=401,
+                media_type=MediaType.HTML,  # the handler may also answer a redirect: say it
                 context={
                     "next": _safe_next(data.next),
                     "error": exc.message,

@@ -1,6 +1,16 @@
 """POST /api/v1/items/{id}/convert: a change of tracking mode that loses nothing."""
 
-from tests.factories import event_count, item, location, ok, on_hand, person, problem, receive, units
+from tests.factories import (
+    event_count,
+    item,
+    location,
+    ok,
+    on_hand,
+    person,
+    problem,
+    receive,
+    units,
+)
 
 
 def convert(api, item_id, tracking, status=201, **fields):

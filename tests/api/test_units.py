@@ -124,7 +124,7 @@ def test_a_units_fields_are_edited(manager):
 def test_editing_a_serial_onto_a_sibling_units_serial_is_refused(manager):
     shelf = location(manager)
     laptops = laptop_item(manager)
-    first, second = units(manager, laptops["id"], shelf["tag"], serials=["A", "B"])
+    _first, second = units(manager, laptops["id"], shelf["tag"], serials=["A", "B"])
     problem(manager.patch(f"/api/v1/units/{second['tag']}", json={"serial": "A"}), 409)
     assert ok(manager.get(f"/api/v1/units/{second['tag']}"))["serial"] == "B"
 

@@ -45,7 +45,6 @@ def test_a_new_token_is_shown_once_and_works(admin, client):
 
 def test_anyone_may_create_and_list_their_own_tokens(viewer):
     made = ok(viewer.post("/api/v1/tokens", json={"name": "mine"}), 201)
-    assert [t["id"] for t in ok(viewer.get("/api/v1/tokens"))] == [1 + made["id"] - 1] or True
     mine = ok(viewer.get("/api/v1/tokens"))
     assert made["id"] in [t["id"] for t in mine]
     assert {t["user"] for t in mine} == {made["user"]}

@@ -1,0 +1,37 @@
+# Tagtrack server image.
+#   docker build -t tagtrack .
+#   docker run -p 8000:8000 -v tagtrack-data:/data -e PUBLIC_URL=https://tags.example.com tagtrack
+# SQLite in /data by default; set DATABASE_URL=postgresql://user@host:5432/db for PostgreSQL.
+# The first start prints a one-time password for the `admin` user in the container log.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# Build from a throw-away copy of the sources: pip builds the wheel in the source tree.
+WORKDIR /src
+COPY pyproject.toml README.md requirements.lock ./
+COPY server ./server
+COPY labels ./labels
+COPY web ./web
+# Exact pins from pyproject.toml; requirements.lock pins the transitive dependencies.
+RUN pip install -c requirements.lock . \
+    && cd / && rm -rf /src \
+    && tagtrack --help > /dev/null
+
+RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home tagtrack \
+    && mkdir -p /data && chown tagtrack:tagtrack /data
+WORKDIR /data
+USER tagtrack
+
+ENV TAGTRACK_DATA_DIR=/data
+VOLUME /data
+EXPOSE 8000
+
+# No curl in slim images: ask /healthz with the standard library (non-200 or no answer -> 1).
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
+
+CMD ["tagtrack", "serve", "--host", "0.0.0.0", "--port", "8000"]
