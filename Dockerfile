@@ -15,11 +15,14 @@ WORKDIR /src
 COPY pyproject.toml README.md requirements.lock ./
 COPY server ./server
 COPY labels ./labels
-COPY web ./web
 # Exact pins from pyproject.toml; requirements.lock pins the transitive dependencies.
 RUN pip install -c requirements.lock . \
     && cd / && rm -rf /src \
     && tagtrack --help > /dev/null
+
+# Static assets are not a Python package: they live beside the install.
+COPY web /app/web
+ENV TAGTRACK_WEB_DIR=/app/web
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home tagtrack \
     && mkdir -p /data && chown tagtrack:tagtrack /data

@@ -109,6 +109,8 @@ ELSE (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s WHERE s.item = i.id) END 
 
 async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
                      offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of items with their derived counts. The page's ids are chosen first, without
+    counts; the counts are then computed for those rows only (bench/bench_catalog.py)."""
     where, args = ["1 = 1"], []
     if f.tracking:
         where.append("i.tracking = {}")
@@ -120,30 +122,42 @@ async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
         where.append("i.archived = {}")
         args.append(f.archived)
     if f.q:
-        like = f"%{f.q.lower()}%"
+        text = f.q.strip()
+        like = f"%{text.lower()}%"
         where.append("(LOWER(i.sku) LIKE {} OR LOWER(i.name) LIKE {} OR i.id IN "
-                     "(SELECT u.item FROM unit u WHERE LOWER(u.tag) = {} OR u.serial = {})"
+                     "(SELECT u.item FROM unit u WHERE u.tag = {} OR u.serial = {})"
                      " OR i.id IN (SELECT b.item FROM item_barcode b WHERE b.gtin LIKE {}))")
-        args += [like, like, f.q.strip().lower(), f.q.strip(), f"%{f.q.strip()}"]
+        args += [like, like, text.upper(), text, f"%{text}"]
     if f.location_ids is not None:
         marks = ", ".join("{}" for _ in f.location_ids) or "NULL"
         where.append(f"(i.id IN (SELECT s.item FROM stock s WHERE s.quantity <> 0 AND "
                      f"s.location IN ({marks})) OR i.id IN (SELECT u.item FROM unit u WHERE "
                      f"u.collapsed = {{}} AND u.location IN ({marks})))")
         args += [*f.location_ids, False, *f.location_ids]
-    cond = " AND ".join(where)
-    outer = "WHERE t.reorder_point IS NOT NULL AND t.count <= t.reorder_point" \
-        if f.low_stock else ""
-    order = ITEM_SORTS[sort].replace("i.", "t.") + (" DESC" if descending else " ASC")
-    inner = f"SELECT i.*, {COUNT_SQL} FROM item i WHERE {cond}"
     if f.low_stock:
+        where.append("i.reorder_point IS NOT NULL")
+    cond = " AND ".join(where)
+    order = ITEM_SORTS[sort] + (" DESC" if descending else " ASC") + ", i.id ASC"
+    if f.low_stock:  # the filter needs every candidate's count: one pass
+        inner = f"SELECT i.*, {COUNT_SQL} FROM item i WHERE {cond}"
+        outer = "WHERE t.count <= t.reorder_point"
         total = await ItemRow.raw(f"SELECT COUNT(*) AS n FROM ({inner}) t {outer}",
                                   False, False, *args)
-    else:  # the derived counts are only worth computing for the page shown
-        total = await ItemRow.raw(f"SELECT COUNT(*) AS n FROM item i WHERE {cond}", *args)
-    rows = await ItemRow.raw(
-        f"SELECT * FROM ({inner}) t {outer} ORDER BY {order}, t.id ASC LIMIT {{}} OFFSET {{}}",
-        False, False, *args, limit, offset)
+        rows = await ItemRow.raw(
+            f"SELECT * FROM ({inner}) t {outer} ORDER BY {order.replace('i.', 't.')} "
+            "LIMIT {} OFFSET {}", False, False, *args, limit, offset)
+        return rows, int(total[0]["n"])
+    total = await ItemRow.raw(f"SELECT COUNT(*) AS n FROM item i WHERE {cond}", *args)
+    page = await ItemRow.raw(f"SELECT i.id FROM item i WHERE {cond} ORDER BY {order} "
+                             "LIMIT {} OFFSET {}", *args, limit, offset)
+    ids = [r["id"] for r in page]
+    if not ids:
+        return [], int(total[0]["n"])
+    marks = ", ".join("{}" for _ in ids)
+    rows = await ItemRow.raw(f"SELECT i.*, {COUNT_SQL} FROM item i WHERE i.id IN ({marks})",
+                             False, False, *ids)
+    position = {item_id: n for n, item_id in enumerate(ids)}
+    rows.sort(key=lambda r: position[r["id"]])
     return rows, int(total[0]["n"])
 
 

@@ -125,9 +125,9 @@ async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
         args += f.location_ids
     if f.q:
         text = f.q.strip()
-        where.append("(LOWER(u.tag) = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "
+        where.append("(u.tag = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "
                      "OR LOWER(i.name) LIKE {})")
-        args += [text.lower(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
+        args += [text.upper(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
     cond = " AND ".join(where) or "1 = 1"
     order = UNIT_SORTS[sort] + (" DESC" if descending else " ASC")
     total = await UnitRow.raw(

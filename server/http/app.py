@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -32,7 +33,8 @@ from server.http.pages import HealthController, PageController
 from server.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
-WEB = HERE.parent.parent / "web"
+# web/ sits at the top of the repository; an installed copy (the Docker image) names it.
+WEB = Path(os.environ.get("TAGTRACK_WEB_DIR") or HERE.parent.parent / "web")
 
 CONTROLLERS: list[Any] = [
     api_catalog.ItemController,

@@ -25,8 +25,14 @@ def item(tracking: Tracking) -> Item:
 
 
 def unit(n: int, location: int = A, status: Status = Status.AVAILABLE, **kw: object) -> Unit:
-    base = Unit(id=n, item_id=ITEM_ID, tag=f"U-{n:07d}", location_id=location, status=status,
-                custodian_id=3 if status is Status.CHECKED_OUT else None)
+    base = Unit(
+        id=n,
+        item_id=ITEM_ID,
+        tag=f"U-{n:07d}",
+        location_id=location,
+        status=status,
+        custodian_id=3 if status is Status.CHECKED_OUT else None,
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -62,14 +68,24 @@ def test_a_plain_count_goes_into_one_lot_and_back() -> None:
 
 
 def test_units_collapse_into_counts_per_location_and_keep_their_records() -> None:
-    units = [unit(1), unit(2, B, Status.RESERVED), unit(3, B, Status.IN_REPAIR),
-             unit(4, A, Status.RETIRED), unit(5, A, Status.LOST)]
+    units = [
+        unit(1),
+        unit(2, B, Status.RESERVED),
+        unit(3, B, Status.IN_REPAIR),
+        unit(4, A, Status.RETIRED),
+        unit(5, A, Status.LOST),
+    ]
     plan = conversion.plan(item(Tracking.SERIAL), Tracking.QUANTITY, {}, units, lot_id=None)
     assert plan.stock_deltas == {StockKey(ITEM_ID, A): 1, StockKey(ITEM_ID, B): 2}
     assert [u.id for u in plan.collapse] == [1, 2, 3, 4, 5]  # all kept, marked collapsed
     collapsed = [e for e in plan.events if e.kind is EventKind.UNIT_COLLAPSED]
     assert {e.unit_id: e.details["counted"] for e in collapsed} == {
-        1: True, 2: True, 3: True, 4: False, 5: False}
+        1: True,
+        2: True,
+        3: True,
+        4: False,
+        5: False,
+    }
 
 
 def test_units_already_collapsed_are_left_alone() -> None:
@@ -81,8 +97,7 @@ def test_units_already_collapsed_are_left_alone() -> None:
 def test_collapsing_into_lots_keeps_a_units_lot_or_uses_the_default() -> None:
     units = [unit(1, lot_id=LOT), unit(2)]
     plan = conversion.plan(item(Tracking.SERIAL), Tracking.LOT, {}, units, lot_id=DEFAULT_LOT)
-    assert plan.stock_deltas == {StockKey(ITEM_ID, A, LOT): 1,
-                                 StockKey(ITEM_ID, A, DEFAULT_LOT): 1}
+    assert plan.stock_deltas == {StockKey(ITEM_ID, A, LOT): 1, StockKey(ITEM_ID, A, DEFAULT_LOT): 1}
 
 
 def test_checked_out_units_refuse_the_change_and_are_named() -> None:
@@ -97,16 +112,18 @@ def test_checked_out_units_refuse_the_change_and_are_named() -> None:
 
 def test_checked_out_units_can_be_checked_in_first_and_then_count() -> None:
     units = [unit(1), unit(2, B, Status.CHECKED_OUT)]
-    plan = conversion.plan(item(Tracking.SERIAL), Tracking.QUANTITY, {}, units, lot_id=None,
-                           on_checked_out="check_in")
+    plan = conversion.plan(
+        item(Tracking.SERIAL), Tracking.QUANTITY, {}, units, lot_id=None, on_checked_out="check_in"
+    )
     assert [u.id for u in plan.check_in] == [2]
     assert plan.stock_deltas == {StockKey(ITEM_ID, A): 1, StockKey(ITEM_ID, B): 1}
 
 
 def test_an_unknown_checked_out_choice_names_the_field() -> None:
     with pytest.raises(InvalidInput) as caught:
-        conversion.plan(item(Tracking.SERIAL), Tracking.QUANTITY, {}, [], lot_id=None,
-                        on_checked_out="ignore")
+        conversion.plan(
+            item(Tracking.SERIAL), Tracking.QUANTITY, {}, [], lot_id=None, on_checked_out="ignore"
+        )
     assert caught.value.field == "on_checked_out"
 
 
@@ -141,12 +158,17 @@ def test_the_events_describe_the_stock_deltas_exactly() -> None:
 
 counted_stock = st.dictionaries(
     st.builds(StockKey, st.just(ITEM_ID), st.sampled_from([A, B, 30])),
-    st.integers(min_value=0, max_value=20), max_size=3)
+    st.integers(min_value=0, max_value=20),
+    max_size=3,
+)
 unit_lists = st.lists(
     st.tuples(st.sampled_from([A, B]), st.sampled_from(list(Status)), st.booleans()),
     max_size=25,
-).map(lambda rows: [unit(i, loc, status, collapsed=gone)
-                    for i, (loc, status, gone) in enumerate(rows, start=1)])
+).map(
+    lambda rows: [
+        unit(i, loc, status, collapsed=gone) for i, (loc, status, gone) in enumerate(rows, start=1)
+    ]
+)
 
 
 @given(counted_stock, st.sampled_from([Tracking.LOT, Tracking.SERIAL]))
@@ -161,13 +183,14 @@ def test_converting_a_count_preserves_it(stock: dict[StockKey, int], target: Tra
 
 
 @given(unit_lists, st.sampled_from([Tracking.QUANTITY, Tracking.LOT]))
-def test_collapsing_preserves_the_count_of_units_on_hand(units: list[Unit],
-                                                         target: Tracking) -> None:
-    plan = conversion.plan(item(Tracking.SERIAL), target, {}, units, lot_id=DEFAULT_LOT,
-                           on_checked_out="check_in")
+def test_collapsing_preserves_the_count_of_units_on_hand(
+    units: list[Unit], target: Tracking
+) -> None:
+    plan = conversion.plan(
+        item(Tracking.SERIAL), target, {}, units, lot_id=DEFAULT_LOT, on_checked_out="check_in"
+    )
     live = [u for u in units if not u.collapsed]
     on_hand = Counter(u.location_id for u in live if u.status in ON_HAND)
     assert Counter({k.location_id: v for k, v in plan.stock_deltas.items()}) == on_hand
     assert len(plan.collapse) == len(live)
-    assert {u.id for u in plan.check_in} == {u.id for u in live
-                                             if u.status is Status.CHECKED_OUT}
+    assert {u.id for u in plan.check_in} == {u.id for u in live if u.status is Status.CHECKED_OUT}

@@ -25,15 +25,21 @@ AT_SHELF = StockKey(CABLES.id, SHELF)
 def test_receiving_adds_the_count_at_the_location() -> None:
     event = rules.receive(CABLES, AT_SHELF, 12, "from supplier")
     assert (event.kind, event.quantity, event.to_location_id, event.from_location_id) == (
-        EventKind.STOCK_RECEIVED, 12, SHELF, None)
+        EventKind.STOCK_RECEIVED,
+        12,
+        SHELF,
+        None,
+    )
     assert event.quantity_delta == 12
 
 
 @pytest.mark.parametrize("bad", [0, -1, True, 1.5, "3"])
 def test_a_quantity_must_be_a_whole_number_above_zero(bad: object) -> None:
-    for call in (lambda: rules.receive(CABLES, AT_SHELF, bad),  # type: ignore[arg-type]
-                 lambda: rules.consume(CABLES, AT_SHELF, 5, bad, "Shelf"),  # type: ignore[arg-type]
-                 lambda: rules.move(CABLES, AT_SHELF, BIN, 5, bad, "Shelf")):  # type: ignore[arg-type]
+    for call in (
+        lambda: rules.receive(CABLES, AT_SHELF, bad),  # type: ignore[arg-type]
+        lambda: rules.consume(CABLES, AT_SHELF, 5, bad, "Shelf"),  # type: ignore[arg-type]
+        lambda: rules.move(CABLES, AT_SHELF, BIN, 5, bad, "Shelf"),
+    ):  # type: ignore[arg-type]
         with pytest.raises(InvalidInput) as caught:
             call()
         assert caught.value.field == "quantity"
@@ -47,10 +53,12 @@ def test_an_archived_item_receives_nothing() -> None:
 
 def test_a_serialized_item_has_no_count_to_receive_consume_adjust_or_move() -> None:
     key = StockKey(LAPTOP.id, SHELF)
-    for call in (lambda: rules.receive(LAPTOP, key, 1),
-                 lambda: rules.consume(LAPTOP, key, 1, 1, "Shelf"),
-                 lambda: rules.adjust(LAPTOP, key, 1, 2, "count"),
-                 lambda: rules.move(LAPTOP, key, BIN, 1, 1, "Shelf")):
+    for call in (
+        lambda: rules.receive(LAPTOP, key, 1),
+        lambda: rules.consume(LAPTOP, key, 1, 1, "Shelf"),
+        lambda: rules.adjust(LAPTOP, key, 1, 2, "count"),
+        lambda: rules.move(LAPTOP, key, BIN, 1, 1, "Shelf"),
+    ):
         with pytest.raises(Conflict) as caught:
             call()
         assert caught.value.code == "wrong_tracking"
@@ -71,15 +79,21 @@ def test_consuming_more_than_is_there_is_refused_with_the_numbers() -> None:
     with pytest.raises(Conflict) as caught:
         rules.consume(CABLES, AT_SHELF, 3, 4, "Shelf A")
     err = caught.value
-    assert (err.code, err.field, err.details) == ("insufficient_stock", "quantity",
-                                                  {"on_hand": 3, "asked": 4})
+    assert (err.code, err.field, err.details) == (
+        "insufficient_stock",
+        "quantity",
+        {"on_hand": 3, "asked": 4},
+    )
     assert "Shelf A" in err.message and "3 left, 4 asked" in err.message
 
 
 def test_consuming_everything_leaves_zero() -> None:
     event = rules.consume(CABLES, AT_SHELF, 4, 4, "Shelf")
     assert (event.kind, event.from_location_id, event.quantity_delta) == (
-        EventKind.STOCK_CONSUMED, SHELF, -4)
+        EventKind.STOCK_CONSUMED,
+        SHELF,
+        -4,
+    )
 
 
 def test_an_item_that_allows_negative_stock_may_be_consumed_below_zero() -> None:
@@ -97,7 +111,11 @@ def test_an_adjustment_needs_a_reason() -> None:
 def test_an_adjustment_records_the_difference_and_the_count() -> None:
     up = rules.adjust(CABLES, AT_SHELF, 3, 5, "  stocktake  ")
     assert (up.quantity, up.to_location_id, up.from_location_id, up.note) == (
-        2, SHELF, None, "stocktake")
+        2,
+        SHELF,
+        None,
+        "stocktake",
+    )
     assert up.details == {"counted": 5, "was": 3}
     down = rules.adjust(CABLES, AT_SHELF, 3, 0, "broken")
     assert (down.quantity, down.from_location_id, down.to_location_id) == (3, SHELF, None)
@@ -126,7 +144,11 @@ def test_a_counted_value_must_be_a_whole_number(bad: object) -> None:
 def test_a_move_transfers_the_count_between_locations() -> None:
     event = rules.move(CABLES, AT_SHELF, BIN, 5, 2, "Shelf")
     assert (event.kind, event.from_location_id, event.to_location_id, event.quantity) == (
-        EventKind.STOCK_MOVED, SHELF, BIN, 2)
+        EventKind.STOCK_MOVED,
+        SHELF,
+        BIN,
+        2,
+    )
     assert event.quantity_delta == 0
 
 
@@ -148,8 +170,11 @@ def test_a_move_never_goes_negative_even_when_consume_may(allow_negative: bool) 
 
 
 ops = st.lists(
-    st.tuples(st.sampled_from(["receive", "consume", "adjust", "move"]),
-              st.sampled_from([SHELF, BIN]), st.integers(min_value=-3, max_value=30)),
+    st.tuples(
+        st.sampled_from(["receive", "consume", "adjust", "move"]),
+        st.sampled_from([SHELF, BIN]),
+        st.integers(min_value=-3, max_value=30),
+    ),
     max_size=60,
 )
 

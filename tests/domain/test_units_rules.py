@@ -27,10 +27,16 @@ EXPECTED = {
     "unreserve": ({S.RESERVED}, S.AVAILABLE, EventKind.UNIT_STATUS_CHANGED),
     "send_to_repair": ({S.AVAILABLE, S.RESERVED}, S.IN_REPAIR, EventKind.UNIT_STATUS_CHANGED),
     "return_from_repair": ({S.IN_REPAIR}, S.AVAILABLE, EventKind.UNIT_STATUS_CHANGED),
-    "retire": ({S.AVAILABLE, S.RESERVED, S.IN_REPAIR, S.LOST}, S.RETIRED,
-               EventKind.UNIT_STATUS_CHANGED),
-    "mark_lost": ({S.AVAILABLE, S.RESERVED, S.IN_REPAIR, S.CHECKED_OUT}, S.LOST,
-                  EventKind.UNIT_STATUS_CHANGED),
+    "retire": (
+        {S.AVAILABLE, S.RESERVED, S.IN_REPAIR, S.LOST},
+        S.RETIRED,
+        EventKind.UNIT_STATUS_CHANGED,
+    ),
+    "mark_lost": (
+        {S.AVAILABLE, S.RESERVED, S.IN_REPAIR, S.CHECKED_OUT},
+        S.LOST,
+        EventKind.UNIT_STATUS_CHANGED,
+    ),
     "mark_found": ({S.LOST}, S.AVAILABLE, EventKind.UNIT_STATUS_CHANGED),
 }
 
@@ -49,8 +55,9 @@ REFUSED = [(a, s) for a, (sources, _, _) in EXPECTED.items() for s in sorted(ALL
 
 def unit_in(status: Status, **kw: object) -> Unit:
     custodian = PERSON if status is S.CHECKED_OUT else None
-    base = Unit(id=1, item_id=2, tag="U-0000017", location_id=HOME, status=status,
-                custodian_id=custodian)
+    base = Unit(
+        id=1, item_id=2, tag="U-0000017", location_id=HOME, status=status, custodian_id=custodian
+    )
     return replace(base, **kw)  # type: ignore[arg-type]
 
 
@@ -64,8 +71,9 @@ def test_the_transition_table_is_exactly_the_expected_one() -> None:
 
 
 @pytest.mark.parametrize(("action", "status"), ALLOWED)
-def test_an_allowed_transition_moves_the_unit_and_drafts_one_event(action: str,
-                                                                    status: Status) -> None:
+def test_an_allowed_transition_moves_the_unit_and_drafts_one_event(
+    action: str, status: Status
+) -> None:
     unit = unit_in(status)
     new, event = run(unit, action)
     _, target, kind = EXPECTED[action]
@@ -80,15 +88,13 @@ def test_an_allowed_transition_moves_the_unit_and_drafts_one_event(action: str,
 
 
 @pytest.mark.parametrize(("action", "status"), REFUSED)
-def test_a_refused_transition_is_a_conflict_naming_the_reason(action: str,
-                                                               status: Status) -> None:
+def test_a_refused_transition_is_a_conflict_naming_the_reason(action: str, status: Status) -> None:
     unit = unit_in(status)
     with pytest.raises(Conflict) as caught:
         run(unit, action)
     err = caught.value
     assert err.code == f"unit_{status.value}"
-    assert err.message == (f"cannot {action.replace('_', ' ')} unit {unit.tag}: "
-                           f"{REASONS[status]}")
+    assert err.message == (f"cannot {action.replace('_', ' ')} unit {unit.tag}: {REASONS[status]}")
     assert err.details["status"] == status.value
 
 
@@ -112,14 +118,15 @@ def test_check_out_without_a_person_names_the_person_field() -> None:
 
 def test_check_in_takes_the_unit_back_where_it_is_put_and_in_the_condition_seen() -> None:
     out = unit_in(S.CHECKED_OUT, due_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC))
-    new, event = rules.apply(out, "check_in", location_id=ELSEWHERE,
-                             condition=Condition.DAMAGED)
+    new, event = rules.apply(out, "check_in", location_id=ELSEWHERE, condition=Condition.DAMAGED)
     assert (new.status, new.custodian_id, new.due_at) == (S.AVAILABLE, None, None)
     assert (new.location_id, new.condition) == (ELSEWHERE, Condition.DAMAGED)
     assert (event.from_person_id, event.from_location_id, event.to_location_id) == (
-        PERSON, HOME, ELSEWHERE)
-    assert (event.details["condition"], event.details["from_condition"]) == ("damaged",
-                                                                             "working")
+        PERSON,
+        HOME,
+        ELSEWHERE,
+    )
+    assert (event.details["condition"], event.details["from_condition"]) == ("damaged", "working")
 
 
 def test_check_in_without_a_location_keeps_the_unit_where_it_was() -> None:
@@ -182,7 +189,10 @@ def test_a_unit_on_hand_moves_and_the_event_says_from_where_to_where(status: Sta
     new, event = rules.move(unit_in(status), ELSEWHERE)
     assert new.location_id == ELSEWHERE and new.status is status
     assert (event.kind, event.from_location_id, event.to_location_id) == (
-        EventKind.UNIT_MOVED, HOME, ELSEWHERE)
+        EventKind.UNIT_MOVED,
+        HOME,
+        ELSEWHERE,
+    )
 
 
 @pytest.mark.parametrize("status", [S.RETIRED, S.LOST])

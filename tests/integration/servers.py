@@ -36,14 +36,24 @@ def free_port() -> int:
 
 def env_for(database_url: str, data_dir: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
-    env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data_dir),
-               PUBLIC_URL="http://tagtrack.test", PYTHONUNBUFFERED="1")
+    env.update(
+        DATABASE_URL=database_url,
+        TAGTRACK_DATA_DIR=str(data_dir),
+        PUBLIC_URL="http://tagtrack.test",
+        PYTHONUNBUFFERED="1",
+    )
     return env
 
 
 def cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "tagtrack"), *args], env=env, capture_output=True,
-                          text=True, timeout=CLI_TIMEOUT, check=False)
+    return subprocess.run(
+        [str(BIN / "tagtrack"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=CLI_TIMEOUT,
+        check=False,
+    )
 
 
 @dataclass
@@ -55,9 +65,10 @@ class Servers:
     procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
 
     def prepare(self, user: str = "racer") -> None:
-        for args in (("migrate",),
-                     ("createuser", user, "--role", "manager", "--password",
-                      "correct horse battery")):
+        for args in (
+            ("migrate",),
+            ("createuser", user, "--role", "manager", "--password", "correct horse battery"),
+        ):
             done = cli(self.env, *args)
             assert done.returncode == 0, (args, done.stdout, done.stderr)
         done = cli(self.env, "token", user)
@@ -68,10 +79,27 @@ class Servers:
         for i in range(n):
             port = free_port()
             log = (self.log_dir / f"server-{i}.log").open("wb")
-            self.procs.append(subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
-                 "--port", str(port), "--log-level", "warning", "--no-access-log"],
-                env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True))
+            self.procs.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "server.http.asgi:app",
+                        "--host",
+                        HOST,
+                        "--port",
+                        str(port),
+                        "--log-level",
+                        "warning",
+                        "--no-access-log",
+                    ],
+                    env=self.env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
             log.close()
             self.urls.append(f"http://{HOST}:{port}")
         for url, proc in zip(self.urls, self.procs, strict=True):
@@ -89,8 +117,9 @@ class Servers:
         raise TimeoutError(f"server {url} did not answer /healthz in {START_TIMEOUT}s")
 
     def logs(self) -> str:
-        return "\n".join(p.read_text(errors="replace") for p in sorted(
-            self.log_dir.glob("server-*.log")))
+        return "\n".join(
+            p.read_text(errors="replace") for p in sorted(self.log_dir.glob("server-*.log"))
+        )
 
     def stop(self) -> None:
         for proc in self.procs:

@@ -11,7 +11,7 @@ import threading
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
+from functools import partial
 from typing import Any
 
 import httpx
@@ -32,9 +32,12 @@ class Api:
 
     def __init__(self, servers: Servers) -> None:
         headers = {"Authorization": f"Bearer {servers.token}"}
-        self.clients = [httpx.Client(base_url=url, headers=headers, timeout=30,
-                                     limits=httpx.Limits(max_connections=32))
-                        for url in servers.urls]
+        self.clients = [
+            httpx.Client(
+                base_url=url, headers=headers, timeout=30, limits=httpx.Limits(max_connections=32)
+            )
+            for url in servers.urls
+        ]
 
     def close(self) -> None:
         for c in self.clients:
@@ -90,18 +93,25 @@ def _no_server_errors(answers: list[httpx.Response], servers: Servers) -> None:
 
 
 def test_one_unit_checked_out_to_two_people_at_once_gives_one_success_and_one_conflict(
-        api: Api, servers: Servers) -> None:
+    api: Api, servers: Servers
+) -> None:
     shelf = api.make("/api/v1/locations", {"name": f"Crib {next(_n)}"})
     alice = api.make("/api/v1/people", {"name": f"Alice {next(_n)}"})
     bob = api.make("/api/v1/people", {"name": f"Bob {next(_n)}"})
-    drill = api.make("/api/v1/items", {"sku": f"DRILL-{next(_n)}", "name": "Drill",
-                                       "tracking": "serial"})
-    units = api.make("/api/v1/units", {"item": drill["id"], "location": shelf["tag"],
-                                       "count": ROUNDS})["units"]
+    drill = api.make(
+        "/api/v1/items", {"sku": f"DRILL-{next(_n)}", "name": "Drill", "tracking": "serial"}
+    )
+    units = api.make(
+        "/api/v1/units", {"item": drill["id"], "location": shelf["tag"], "count": ROUNDS}
+    )["units"]
     for unit in units:
         path = f"/api/v1/units/{unit['tag']}/check-out"
-        answers = race([lambda p=path: api.post(p, {"person": alice["tag"]}, server=0),
-                        lambda p=path: api.post(p, {"person": bob["tag"]}, server=1)])
+        answers = race(
+            [
+                partial(api.post, path, {"person": alice["tag"]}, server=0),
+                partial(api.post, path, {"person": bob["tag"]}, server=1),
+            ]
+        )
         _no_server_errors(answers, servers)
         # the API answers a successful POST with 201 (Litestar's default for POST)
         assert sorted(a.status_code for a in answers) == [201, 409], [a.text for a in answers]
@@ -123,17 +133,22 @@ def _count(api: Api, item_id: int) -> int:
 
 @pytest.mark.parametrize("tracking", ["quantity", "lot"])
 def test_concurrent_consumes_never_lose_a_decrement_nor_go_below_zero(
-        api: Api, servers: Servers, tracking: str) -> None:
+    api: Api, servers: Servers, tracking: str
+) -> None:
     shelf = api.make("/api/v1/locations", {"name": f"Store {next(_n)}"})
     for _ in range(3):
-        ties = api.make("/api/v1/items", {"sku": f"TIES-{next(_n)}", "name": "Zip ties",
-                                          "tracking": tracking})
+        ties = api.make(
+            "/api/v1/items", {"sku": f"TIES-{next(_n)}", "name": "Zip ties", "tracking": tracking}
+        )
         lot = {"lot": "L1"} if tracking == "lot" else {}
-        api.make("/api/v1/stock/receive", {"item": ties["id"], "location": shelf["tag"],
-                                           "quantity": 25, **lot})
+        api.make(
+            "/api/v1/stock/receive",
+            {"item": ties["id"], "location": shelf["tag"], "quantity": 25, **lot},
+        )
         body = {"item": ties["id"], "location": shelf["tag"], "quantity": 1, **lot}
-        answers = race([lambda s=i % 2: api.post("/api/v1/stock/consume", body, server=s)
-                        for i in range(40)])
+        answers = race(
+            [partial(api.post, "/api/v1/stock/consume", body, server=i % 2) for i in range(40)]
+        )
         _no_server_errors(answers, servers)
         assert _statuses(answers) == {201: 25, 409: 15}
         codes = {a.json()["code"] for a in answers if a.status_code == 409}
@@ -144,18 +159,27 @@ def test_concurrent_consumes_never_lose_a_decrement_nor_go_below_zero(
 
 
 @pytest.mark.parametrize("tracking", ["quantity", "lot"])
-def test_concurrent_receives_into_a_new_stock_row_add_up(api: Api, servers: Servers,
-                                                        tracking: str) -> None:
+def test_concurrent_receives_into_a_new_stock_row_add_up(
+    api: Api, servers: Servers, tracking: str
+) -> None:
     for _ in range(ROUNDS // 4):
         bin_ = api.make("/api/v1/locations", {"name": f"Bin {next(_n)}"})
-        cord = api.make("/api/v1/items", {"sku": f"CORD-{next(_n)}", "name": "Cord",
-                                          "tracking": tracking})
+        cord = api.make(
+            "/api/v1/items", {"sku": f"CORD-{next(_n)}", "name": "Cord", "tracking": tracking}
+        )
         lot = {"lot": f"NEW-{next(_n)}"} if tracking == "lot" else {}
         sizes = [1 + i % 5 for i in range(16)]
-        answers = race([
-            lambda q=q, s=i % 2: api.post("/api/v1/stock/receive", {
-                "item": cord["id"], "location": bin_["tag"], "quantity": q, **lot}, server=s)
-            for i, q in enumerate(sizes)])
+        answers = race(
+            [
+                partial(
+                    api.post,
+                    "/api/v1/stock/receive",
+                    {"item": cord["id"], "location": bin_["tag"], "quantity": q, **lot},
+                    server=i % 2,
+                )
+                for i, q in enumerate(sizes)
+            ]
+        )
         _no_server_errors(answers, servers)
         assert _statuses(answers) == {201: len(sizes)}, [a.text for a in answers][:3]
         assert _count(api, cord["id"]) == sum(sizes)
@@ -164,19 +188,32 @@ def test_concurrent_receives_into_a_new_stock_row_add_up(api: Api, servers: Serv
 
 
 def test_concurrent_moves_in_opposite_directions_neither_deadlock_nor_lose_stock(
-        api: Api, servers: Servers) -> None:
+    api: Api, servers: Servers
+) -> None:
     left = api.make("/api/v1/locations", {"name": f"Left {next(_n)}"})
     right = api.make("/api/v1/locations", {"name": f"Right {next(_n)}"})
     rope = api.make("/api/v1/items", {"sku": f"ROPE-{next(_n)}", "name": "Rope"})
     for loc in (left, right):
-        api.make("/api/v1/stock/receive", {"item": rope["id"], "location": loc["tag"],
-                                           "quantity": 100})
+        api.make(
+            "/api/v1/stock/receive", {"item": rope["id"], "location": loc["tag"], "quantity": 100}
+        )
     for _ in range(ROUNDS // 2):
-        answers = race([
-            lambda a=a, b=b, s=i % 2: api.post("/api/v1/stock/move", {
-                "item": rope["id"], "from_location": a["tag"], "to_location": b["tag"],
-                "quantity": 1}, server=s)
-            for i, (a, b) in enumerate([(left, right), (right, left)] * 4)])
+        answers = race(
+            [
+                partial(
+                    api.post,
+                    "/api/v1/stock/move",
+                    {
+                        "item": rope["id"],
+                        "from_location": a["tag"],
+                        "to_location": b["tag"],
+                        "quantity": 1,
+                    },
+                    server=i % 2,
+                )
+                for i, (a, b) in enumerate([(left, right), (right, left)] * 4)
+            ]
+        )
         _no_server_errors(answers, servers)
         assert _statuses(answers) == {201: 8}, [a.text for a in answers if a.status_code != 201]
     assert _count(api, rope["id"]) == 200
