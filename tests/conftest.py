@@ -101,7 +101,8 @@ def reset_database(settings: Settings, seed: list[tuple[str, tuple[Any, ...]]]) 
         try:
             for table in TABLES:
                 conn.execute(f"DELETE FROM {table}")
-            if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'").fetchone():
+            has_sequence = "SELECT 1 FROM sqlite_master WHERE name = 'sqlite_sequence'"
+            if conn.execute(has_sequence).fetchone():
                 conn.execute("DELETE FROM sqlite_sequence")
             for sql, args in seed:
                 conn.execute(sql, args)

@@ -155,3 +155,85 @@ ALL_TABLES: list[type[Table]] = [
     Counter, Item, ItemBarcode, Location, Person, Lot, Unit, Stock, Event, User, ApiToken,
     Session,
 ]
+
+
+class Loan(Table, tablename="loan"):
+    """A quantity of a counted item held by a person. Units need no loan row: a unit's
+    custodian and due date live on the unit itself."""
+
+    person = ForeignKey(Person, null=False)
+    item = ForeignKey(Item, null=False)
+    lot = ForeignKey(Lot, null=True, default=None)
+    from_location = ForeignKey(Location, null=False)
+    quantity_out = Integer()
+    quantity_returned = Integer(default=0)
+    due_at = Timestamptz(null=True, default=None)
+    status = Varchar(length=10, default="open")
+    lent_at = Timestamptz(default=TimestamptzNow())
+    closed_at = Timestamptz(null=True, default=None)
+
+
+class Audit(Table, tablename="audit"):
+    """A stocktake of a location (and its subtree, if asked) by scanning."""
+
+    location = ForeignKey(Location, null=False)
+    include_sublocations = Boolean(default=False)
+    status = Varchar(length=12, default="open")
+    current_location = ForeignKey(Location, null=True, default=None)
+    started_by = Varchar(length=100, default="")
+    started_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+    confirmed_at = Timestamptz(null=True, default=None)
+    confirmed_by = Varchar(length=100, default="")
+    outcome = JSON(default="{}")
+
+
+class AuditLine(Table, tablename="audit_line"):
+    """One expected or scanned thing of an audit: a unit, a count of an item at a location
+    (per lot), or a code that resolved to nothing."""
+
+    audit = ForeignKey(Audit, null=False)
+    kind = Varchar(length=10)
+    unit = ForeignKey(Unit, null=True, default=None)
+    item = ForeignKey(Item, null=True, default=None)
+    lot = ForeignKey(Lot, null=True, default=None)
+    location = ForeignKey(Location, null=True, default=None)
+    custodian = ForeignKey(Person, null=True, default=None)
+    status = Varchar(length=20, default="")
+    scanned_location = ForeignKey(Location, null=True, default=None)
+    expected = Boolean(default=True)
+    found = Boolean(default=False)
+    expected_quantity = Integer(null=True, default=None)
+    counted_quantity = Integer(null=True, default=None)
+    code = Varchar(length=200, default="")
+    scans = Integer(default=0)
+    last_scanned_at = Timestamptz(null=True, default=None)
+
+
+ALL_TABLES.extend([Loan, Audit, AuditLine])
+
+
+class ScanLog(Table, tablename="scan_log"):
+    """Every scan a device sent, misses and refusals included, with the answer it got.
+    `idempotency_key` is unique: the row is written in the transaction of the change it
+    caused, so a replay finds it (and its answer) exactly when the change committed."""
+
+    id = BigSerial(primary_key=True)
+    device_id = Varchar(length=100, default="", index=True)
+    user_id = Integer(null=True, default=None, index=True)
+    username = Varchar(length=100, default="")
+    code = Text(default="")
+    action = Varchar(length=20, default="")
+    ok = Boolean(default=False)
+    status = Integer(default=200)
+    error_code = Varchar(length=60, null=True, default=None)
+    resolved_kind = Varchar(length=20, null=True, default=None)
+    resolved_id = Integer(null=True, default=None)
+    event_id = BigInt(null=True, default=None)
+    scanned_at = Timestamptz(null=True, default=None)
+    received_at = Timestamptz(default=TimestamptzNow())
+    idempotency_key = Varchar(length=200, null=True, default=None, unique=True)
+    answer = JSON(default="{}")
+
+
+ALL_TABLES.append(ScanLog)

@@ -1,0 +1,132 @@
+"""Scans: the lookups of code resolution (each one indexed query) and the scan log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sqlite3
+from dataclasses import dataclass
+from typing import Any
+
+from server.db.rows import dump_json, load_json
+from server.db.tables import ScanLog
+from server.db.units_repo import UNIT_SELECT
+
+# Plain text is tried as a unit serial, a person's badge, an item SKU and a lot code in one
+# round trip; resolve.py picks among the rows in that order (the resolver chain).
+_TEXT_SQL = """
+SELECT 'unit' AS kind, u.id, u.tag, u.item AS item_id, i.name, u.serial AS code,
+       u.collapsed FROM unit u JOIN item i ON i.id = u.item WHERE u.serial = {}
+UNION ALL
+SELECT 'person', p.id, p.tag, NULL, p.name, p.badge_code, FALSE FROM person p
+ WHERE p.badge_code = {}
+UNION ALL
+SELECT 'item', i.id, i.sku, i.id, i.name, i.sku, FALSE FROM item i WHERE i.sku_key = {}
+UNION ALL
+SELECT 'lot', lo.id, lo.code, lo.item, i.name, lo.code, FALSE FROM lot lo
+  JOIN item i ON i.id = lo.item WHERE lo.code = {}
+"""
+
+
+async def unit_by_tag(tag: str) -> dict[str, Any] | None:
+    """The unit as the API shows it (UNIT_SELECT row), by its tag."""
+    rows = await ScanLog.raw(f"{UNIT_SELECT} WHERE u.tag = {{}}", tag)
+    return rows[0] if rows else None
+
+
+async def location_by_tag(tag: str) -> dict[str, Any] | None:
+    rows = await ScanLog.raw("SELECT * FROM location WHERE tag = {}", tag)
+    return rows[0] if rows else None
+
+
+async def person_by_tag(tag: str) -> dict[str, Any] | None:
+    rows = await ScanLog.raw("SELECT * FROM person WHERE tag = {}", tag)
+    return rows[0] if rows else None
+
+
+async def items_by_gtins(gtins: set[str]) -> list[dict[str, Any]]:
+    marks = ", ".join("{}" for _ in gtins)
+    return await ScanLog.raw(
+        "SELECT DISTINCT i.id, i.sku, i.name, i.tracking FROM item_barcode b "
+        f"JOIN item i ON i.id = b.item WHERE b.gtin IN ({marks}) ORDER BY i.id", *sorted(gtins))
+
+
+async def unit_by_item_serial(item_ids: list[int], serial: str) -> dict[str, Any] | None:
+    marks = ", ".join("{}" for _ in item_ids)
+    rows = await ScanLog.raw(f"{UNIT_SELECT} WHERE u.item IN ({marks}) AND u.serial = {{}} "
+                             "ORDER BY u.id", *item_ids, serial)
+    return rows[0] if rows else None
+
+
+async def lot_of(item_id: int, code: str) -> dict[str, Any] | None:
+    rows = await ScanLog.raw("SELECT id, code, expires_on FROM lot WHERE item = {} AND code = {}",
+                             item_id, code)
+    return rows[0] if rows else None
+
+
+async def by_text(text: str) -> list[dict[str, Any]]:
+    return await ScanLog.raw(_TEXT_SQL, text, text, text.lower(), text)
+
+
+# The scan log
+
+
+def is_duplicate_key(error: BaseException) -> bool:
+    """A unique violation: on the idempotency key, the only unique column we insert."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"  # asyncpg, imported only on PG
+
+
+@dataclass(frozen=True)
+class LogEntry:
+    device_id: str
+    user_id: int | None
+    username: str
+    code: str
+    action: str
+    ok: bool
+    status: int
+    error_code: str | None
+    resolved_kind: str | None
+    resolved_id: int | None
+    event_id: int | None
+    scanned_at: dt.datetime | None
+    idempotency_key: str | None
+    answer: dict[str, Any]
+
+
+async def insert(entry: LogEntry) -> int:
+    rows = await ScanLog.insert(ScanLog(
+        device_id=entry.device_id, user_id=entry.user_id, username=entry.username,
+        code=entry.code, action=entry.action, ok=entry.ok, status=entry.status,
+        error_code=entry.error_code, resolved_kind=entry.resolved_kind,
+        resolved_id=entry.resolved_id, event_id=entry.event_id, scanned_at=entry.scanned_at,
+        idempotency_key=entry.idempotency_key, answer=dump_json(entry.answer),
+    )).returning(ScanLog.id)
+    return int(rows[0]["id"])
+
+
+async def by_key(key: str) -> dict[str, Any] | None:
+    rows = await ScanLog.raw(
+        "SELECT code, action, status, answer FROM scan_log WHERE idempotency_key = {}", key)
+    if not rows:
+        return None
+    row: dict[str, Any] = rows[0]
+    row["answer"] = load_json(row["answer"], {})
+    return row
+
+
+async def list_scans(*, device_id: str | None, user_id: int | None, ok: bool | None,
+                     limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    where, args = [], []
+    for column, value in (("device_id", device_id), ("user_id", user_id), ("ok", ok)):
+        if value is not None:
+            where.append(f"{column} = {{}}")
+            args.append(value)
+    cond = " AND ".join(where) or "1 = 1"
+    total = await ScanLog.raw(f"SELECT COUNT(*) AS n FROM scan_log WHERE {cond}", *args)
+    rows = await ScanLog.raw(f"SELECT * FROM scan_log WHERE {cond} ORDER BY id DESC "
+                             "LIMIT {} OFFSET {}", *args, limit, offset)
+    for row in rows:
+        row["answer"] = load_json(row["answer"], {})
+    return rows, int(total[0]["n"])
