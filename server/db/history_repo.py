@@ -11,7 +11,8 @@ async def events(*, unit_id: int | None = None, item_id: int | None = None,
                  location_id: int | None = None, person_id: int | None = None,
                  kind: str | None = None, before_id: int | None = None,
                  limit: int = 50) -> list[dict[str, Any]]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if unit_id is not None:
         where.append("e.unit_id = {}")
         args.append(unit_id)

@@ -68,7 +68,7 @@ async def insert(item: Item) -> int:
 
 async def update(item: Item) -> None:
     """Write `item` if nobody changed it since it was read (optimistic check on version)."""
-    values = _values(item)
+    values: dict[Any, Any] = _values(item)
     values["version"] = item.version + 1
     values["updated_at"] = dt.datetime.now(dt.UTC)
     rows = await ItemRow.update(values).where(
@@ -111,7 +111,8 @@ async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
                      offset: int) -> tuple[list[dict[str, Any]], int]:
     """One page of items with their derived counts. The page's ids are chosen first, without
     counts; the counts are then computed for those rows only (bench/bench_catalog.py)."""
-    where, args = ["1 = 1"], []
+    where: list[str] = ["1 = 1"]
+    args: list[Any] = []
     if f.tracking:
         where.append("i.tracking = {}")
         args.append(f.tracking)

@@ -43,7 +43,7 @@ async def insert_location(tag: str, name: str, parent_id: int | None) -> int:
     return int(rows[0]["id"])
 
 
-async def update_location(location_id: int, values: dict[str, Any]) -> None:
+async def update_location(location_id: int, values: dict[Any, Any]) -> None:
     await Location.update(values).where(Location.id == location_id)
 
 
@@ -65,7 +65,8 @@ async def holds_anything(location_id: int) -> str | None:
 async def list_locations(*, parent_id: int | None, root_only: bool, q: str | None,
                          archived: bool | None, limit: int, offset: int
                          ) -> tuple[list[dict[str, Any]], int]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if root_only:
         where.append("parent IS NULL")
     elif parent_id is not None:
@@ -111,13 +112,14 @@ async def insert_person(values: dict[str, Any]) -> int:
     return int(rows[0]["id"])
 
 
-async def update_person(person_id: int, values: dict[str, Any]) -> None:
+async def update_person(person_id: int, values: dict[Any, Any]) -> None:
     await Person.update(values).where(Person.id == person_id)
 
 
 async def list_people(*, q: str | None, active: bool | None, limit: int, offset: int
                       ) -> tuple[list[dict[str, Any]], int]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if active is not None:
         where.append("active = {}")
         args.append(active)

@@ -71,7 +71,8 @@ LEFT JOIN lot lo ON lo.id = s.lot
 async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
                      lot_id: int | None, include_zero: bool, limit: int,
                      offset: int) -> tuple[list[dict[str, Any]], int]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if item_id is not None:
         where.append("s.item = {}")
         args.append(item_id)
@@ -113,7 +114,8 @@ async def insert_lot(item_id: int, code: str, expires_on: dt.date | None) -> int
 
 async def list_lots(*, item_id: int | None, code: str | None, limit: int,
                     offset: int) -> tuple[list[dict[str, Any]], int]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     if item_id is not None:
         where.append("lo.item = {}")
         args.append(item_id)

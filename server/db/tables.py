@@ -55,7 +55,7 @@ class ItemBarcode(Table, tablename="item_barcode"):
 class Location(Table, tablename="location"):
     tag = Varchar(length=20, unique=True)
     name = Varchar(length=200)
-    parent = ForeignKey("self", null=True, default=None)
+    parent = ForeignKey("self", null=True, default=None)  # type: ignore[var-annotated]
     archived = Boolean(default=False)
     created_at = Timestamptz(default=TimestamptzNow())
 

@@ -69,7 +69,7 @@ async def insert_many(units: list[Unit]) -> list[int]:
 async def save(unit: Unit, *, read_version: int) -> None:
     """Write the unit if its version is still the one we read; otherwise someone else
     changed it first and this change loses with a clear conflict."""
-    values = _values(unit)
+    values: dict[Any, Any] = _values(unit)
     values["version"] = unit.version
     values["updated_at"] = dt.datetime.now(dt.UTC)
     rows = await UnitRow.update(values).where(
@@ -111,7 +111,8 @@ LEFT JOIN person p ON p.id = u.custodian LEFT JOIN lot lo ON lo.id = u.lot
 
 async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
                      offset: int) -> tuple[list[dict[str, Any]], int]:
-    where, args = [], []
+    where: list[str] = []
+    args: list[Any] = []
     for column, value in (("u.item", f.item_id), ("u.status", f.status),
                           ("u.condition", f.condition), ("u.custodian", f.custodian_id)):
         if value is not None:

@@ -30,7 +30,7 @@ async def insert_user(values: dict[str, Any]) -> int:
     return int(rows[0]["id"])
 
 
-async def update_user(user_id: int, values: dict[str, Any]) -> None:
+async def update_user(user_id: int, values: dict[Any, Any]) -> None:
     await User.update(values).where(User.id == user_id)
 
 

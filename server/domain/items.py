@@ -116,7 +116,7 @@ def check_custom_fields(defs: list[dict[str, Any]]) -> tuple[CustomField, ...]:
             raise InvalidInput(f"{where}.key {key!r} is defined twice", field=f"{where}.key")
         seen.add(key)
         try:
-            ftype = FieldType(d.get("type"))
+            ftype = FieldType(str(d.get("type")))
         except ValueError:
             raise InvalidInput(
                 f"{where}.type must be one of {', '.join(FieldType)}", field=f"{where}.type"
