@@ -3,9 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: setup run test test-sqlite test-postgres lint typecheck clean
+.PHONY: setup web-assets run test test-sqlite test-postgres lint typecheck clean
 
-setup: $(VENV)/.installed
+setup: $(VENV)/.installed web-assets
+
+# The scanning page's decoder (barcode-detector + zxing-wasm, pinned by web/package-lock.json),
+# copied into web/static/vendor where the server serves it; never fetched from a CDN.
+web-assets: web/static/vendor/.installed
+
+web/static/vendor/.installed: web/package.json web/package-lock.json web/copy-vendor.mjs
+	cd web && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node copy-vendor.mjs
+	touch $@
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)

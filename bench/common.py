@@ -95,3 +95,55 @@ async def bench_database(engine: str, keep: bool = False) -> AsyncIterator[tuple
             shutil.rmtree(data_dir, ignore_errors=True)
             if engine == "postgres":
                 await pg_exec(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+# ---------------------------------------------------------------------------- server processes
+
+
+def free_port(host: str = "127.0.0.1") -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind((host, 0))
+        return int(s.getsockname()[1])
+
+
+def server_env(database_url: str, data_dir: Path, public_url: str) -> dict[str, str]:
+    """The environment a `tagtrack` command needs for this database (nothing else changed)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
+    env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data_dir),
+               PUBLIC_URL=public_url, PYTHONUNBUFFERED="1")
+    return env
+
+
+# `tagtrack ARGS` is `python -m server.cli ARGS` (the console script calls server.cli.main);
+# run from ROOT, this uses the code of the checkout the benchmark is in, even when the venv's
+# editable install points at another checkout (handy to compare two versions).
+TAGTRACK = [sys.executable, "-m", "server.cli"]
+
+
+def tagtrack_cli(env: dict[str, str], *args: str, timeout: float = 300,
+                 check: bool = True) -> str:
+    """Run `tagtrack ARGS` from the venv as a user would; its stdout (SystemExit on failure
+    when `check`)."""
+    import subprocess
+
+    done = subprocess.run([*TAGTRACK, *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, check=False)
+    if check and done.returncode != 0:
+        raise SystemExit(f"tagtrack {' '.join(args)} failed ({done.returncode}):\n"
+                         f"{done.stdout}{done.stderr}")
+    return done.stdout + ("" if check else done.stderr)
+
+
+def proc_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def proc_rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0

@@ -22,7 +22,7 @@ from server.settings import Settings, reload_settings
 ENGINE = os.environ.get("TAGTRACK_TEST_DB", "sqlite")
 PG_BASE = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 ROLES = ("admin", "manager", "operator", "viewer")
-TABLES = ["event", "web_session", "api_token", "app_user", "stock", "unit", "lot",
+TABLES = ["scan_log", "event", "web_session", "api_token", "app_user", "stock", "unit", "lot",
           "item_barcode", "item", "person", "location", "counter"]
 
 

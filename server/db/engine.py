@@ -4,11 +4,22 @@ Piccolo's stock SQLiteEngine opens a new connection (and a new thread) for every
 run outside a transaction, and again for every transaction. PooledSQLiteEngine keeps a
 small pool of open connections instead, each already in WAL mode with a busy timeout, and
 skips the PRAGMA that the stock engine repeats before every query in a transaction.
-bench/bench_sqlite_engine.py measures the difference."""
+bench/bench_sqlite_engine.py measures the difference.
+
+The pool is bounded: when all POOL_SIZE connections are busy, a caller waits for one to be
+handed back instead of opening (and then closing) a connection of its own; opening one
+costs a thread and five round trips, and under load that churn was most of the cost of a
+request. A query outside a transaction makes one round trip to the connection's thread
+(execute and fetch together). On SQLite, write transactions of one process take an
+asyncio lock before BEGIN IMMEDIATE: SQLite runs one writer at a time anyway, and a writer
+that waits in SQLite's busy handler sleeps in steps of up to 100 ms, while one that waits
+on the lock is woken the moment the previous writer commits. Other processes are still
+kept out by BEGIN IMMEDIATE and the busy timeout, as before."""
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,6 +34,9 @@ from server.db.tables import ALL_TABLES
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 4
+# A caller that has waited this long for a pooled connection opens one of its own (closed
+# again when handed back), so nothing can ever wait on the pool for good.
+POOL_WAIT_S = 2.0
 
 
 class _PooledConnection:
@@ -46,8 +60,13 @@ class PooledSQLiteEngine(SQLiteEngine):
     def __init__(self, path: str, pool_size: int = POOL_SIZE) -> None:
         super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
         self._idle: list[aiosqlite.Connection] = []
+        self._waiters: collections.deque[asyncio.Future[aiosqlite.Connection]] = \
+            collections.deque()
+        self._open_count = 0  # pooled connections open (idle or lent out)
+        self._overflow: set[aiosqlite.Connection] = set()
         self._pool_size = pool_size
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._write_lock: asyncio.Lock | None = None
         self.opened = 0  # connections opened so far (the benchmark reads it)
 
     async def _open(self) -> aiosqlite.Connection:
@@ -64,22 +83,95 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         if self._loop is not loop:
             self._idle = []
+            self._waiters = collections.deque()
+            self._open_count = 0
+            self._overflow = set()
+            self._write_lock = asyncio.Lock()
             self._loop = loop
+
+    def write_lock(self) -> asyncio.Lock:
+        self._check_loop()
+        assert self._write_lock is not None
+        return self._write_lock
 
     async def _acquire(self) -> aiosqlite.Connection:
         self._check_loop()
         if self._idle:
             return self._idle.pop()
-        return await self._open()
+        if self._open_count < self._pool_size:
+            self._open_count += 1
+            try:
+                return await self._open()
+            except BaseException:
+                self._open_count -= 1
+                raise
+        waiter: asyncio.Future[aiosqlite.Connection] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            return await asyncio.wait_for(asyncio.shield(waiter), POOL_WAIT_S)
+        except TimeoutError:
+            if waiter.done() and not waiter.cancelled():
+                return waiter.result()  # handed over just as the wait ended
+            waiter.cancel()
+            return await self._open_overflow()
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                self._release(waiter.result())  # cancelled after the hand-over: pass it on
+            else:
+                waiter.cancel()
+            raise
+
+    async def _open_overflow(self) -> aiosqlite.Connection:
+        conn = await self._open()
+        self._overflow.add(conn)
+        return conn
 
     def _release(self, conn: aiosqlite.Connection) -> None:
-        if len(self._idle) < self._pool_size and self._loop is asyncio.get_running_loop():
-            self._idle.append(conn)
-        else:
-            asyncio.get_running_loop().create_task(conn.close())
+        loop = asyncio.get_running_loop()
+        if conn in self._overflow or self._loop is not loop:
+            self._overflow.discard(conn)
+            loop.create_task(conn.close())
+            return
+        while self._waiters:  # hand it straight to the longest waiter
+            waiter = self._waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(conn)
+                return
+        self._idle.append(conn)
+
+    def _discard(self, conn: aiosqlite.Connection) -> None:
+        """A connection that must not be reused (it failed mid-statement): close it and
+        let the pool open a fresh one in its place."""
+        loop = asyncio.get_running_loop()
+        if conn in self._overflow:
+            self._overflow.discard(conn)
+        elif self._loop is loop:
+            self._open_count -= 1
+            while self._waiters and self._waiters[0].done():
+                self._waiters.popleft()
+            if self._waiters:  # someone is waiting: open them a replacement
+                waiter = self._waiters.popleft()
+                self._open_count += 1
+
+                async def replace() -> None:
+                    try:
+                        new = await self._open()
+                    except BaseException as exc:
+                        self._open_count -= 1
+                        if not waiter.done():
+                            waiter.set_exception(exc)
+                        return
+                    if waiter.done():
+                        self._release(new)
+                    else:
+                        waiter.set_result(new)
+
+                loop.create_task(replace())
+        loop.create_task(conn.close())
 
     async def close_pool(self) -> None:
         idle, self._idle = self._idle, []
+        self._open_count -= len(idle)
         for conn in idle:
             await conn.close()
 
@@ -90,11 +182,11 @@ class PooledSQLiteEngine(SQLiteEngine):
                                      query_type: str = "generic", table: Any = None) -> Any:
         conn = await self._acquire()
         try:
-            async with conn.execute(query, args or []) as cursor:
-                rows = await cursor.fetchall()
+            # one round trip to the connection's thread: execute and fetch together
+            rows = await conn.execute_fetchall(query, args or [])
         except BaseException:
             # the connection may be mid-statement: do not hand it to the next caller
-            await conn.close()
+            self._discard(conn)
             raise
         self._release(conn)
         return rows
@@ -103,8 +195,7 @@ class PooledSQLiteEngine(SQLiteEngine):
                                           args: list[Any] | None = None,
                                           query_type: str = "generic",
                                           table: Any = None) -> Any:
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        return await connection.execute_fetchall(query, args or [])
 
 
 def make_engine(database_url: str) -> Engine:
@@ -130,6 +221,13 @@ async def write_transaction() -> AsyncIterator[Any]:
     two writers never deadlock on a lock upgrade); READ COMMITTED plus row locks on
     PostgreSQL (repositories use SELECT ... FOR UPDATE where they read before writing)."""
     engine = current_engine()
+    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
+        # one writer of this process at a time (see the module docstring); a nested
+        # write_transaction joins its parent and must not wait for the lock it holds
+        async with engine.write_lock(), \
+                engine.transaction(transaction_type=TransactionType.immediate) as t:
+            yield t
+        return
     if isinstance(engine, SQLiteEngine):
         txn = engine.transaction(transaction_type=TransactionType.immediate)
     else:

@@ -7,7 +7,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from server.db.rows import dump_json, load_json
+from server.db.engine import is_postgres
+from server.db.rows import load_json
 from server.db.tables import ScanLog
 from server.db.units_repo import UNIT_SELECT
 
@@ -47,19 +48,25 @@ async def items_by_gtins(gtins: set[str]) -> list[dict[str, Any]]:
     marks = ", ".join("{}" for _ in gtins)
     return await ScanLog.raw(
         "SELECT DISTINCT i.id, i.sku, i.name, i.tracking FROM item_barcode b "
-        f"JOIN item i ON i.id = b.item WHERE b.gtin IN ({marks}) ORDER BY i.id", *sorted(gtins))
+        f"JOIN item i ON i.id = b.item WHERE b.gtin IN ({marks}) ORDER BY i.id",
+        *sorted(gtins),
+    )
 
 
 async def unit_by_item_serial(item_ids: list[int], serial: str) -> dict[str, Any] | None:
     marks = ", ".join("{}" for _ in item_ids)
-    rows = await ScanLog.raw(f"{UNIT_SELECT} WHERE u.item IN ({marks}) AND u.serial = {{}} "
-                             "ORDER BY u.id", *item_ids, serial)
+    rows = await ScanLog.raw(
+        f"{UNIT_SELECT} WHERE u.item IN ({marks}) AND u.serial = {{}} ORDER BY u.id",
+        *item_ids,
+        serial,
+    )
     return rows[0] if rows else None
 
 
 async def lot_of(item_id: int, code: str) -> dict[str, Any] | None:
-    rows = await ScanLog.raw("SELECT id, code, expires_on FROM lot WHERE item = {} AND code = {}",
-                             item_id, code)
+    rows = await ScanLog.raw(
+        "SELECT id, code, expires_on FROM lot WHERE item = {} AND code = {}", item_id, code
+    )
     return rows[0] if rows else None
 
 
@@ -71,10 +78,11 @@ async def by_text(text: str) -> list[dict[str, Any]]:
 
 
 def is_duplicate_key(error: BaseException) -> bool:
-    """A unique violation: on the idempotency key, the only unique column we insert."""
+    """The scan log's unique idempotency key was hit: the same scan is already stored."""
     if isinstance(error, sqlite3.IntegrityError):
-        return "UNIQUE" in str(error)
-    return type(error).__name__ == "UniqueViolationError"  # asyncpg, imported only on PG
+        return "scan_log.idempotency_key" in str(error)
+    # asyncpg's UniqueViolationError (asyncpg is imported only on PostgreSQL)
+    return getattr(error, "constraint_name", None) == "scan_log_idempotency_key_key"
 
 
 @dataclass(frozen=True)
@@ -92,41 +100,119 @@ class LogEntry:
     event_id: int | None
     scanned_at: dt.datetime | None
     idempotency_key: str | None
-    answer: dict[str, Any]
+    answer: str  # the answer's JSON, exactly as sent
 
 
 async def insert(entry: LogEntry) -> int:
-    rows = await ScanLog.insert(ScanLog(
-        device_id=entry.device_id, user_id=entry.user_id, username=entry.username,
-        code=entry.code, action=entry.action, ok=entry.ok, status=entry.status,
-        error_code=entry.error_code, resolved_kind=entry.resolved_kind,
-        resolved_id=entry.resolved_id, event_id=entry.event_id, scanned_at=entry.scanned_at,
-        idempotency_key=entry.idempotency_key, answer=dump_json(entry.answer),
-    )).returning(ScanLog.id)
+    rows = await ScanLog.insert(
+        ScanLog(
+            device_id=entry.device_id,
+            user_id=entry.user_id,
+            username=entry.username,
+            code=entry.code,
+            action=entry.action,
+            ok=entry.ok,
+            status=entry.status,
+            error_code=entry.error_code,
+            resolved_kind=entry.resolved_kind,
+            resolved_id=entry.resolved_id,
+            event_id=entry.event_id,
+            scanned_at=entry.scanned_at,
+            idempotency_key=entry.idempotency_key,
+            answer=entry.answer,
+        )
+    ).returning(ScanLog.id)
     return int(rows[0]["id"])
 
 
 async def by_key(key: str) -> dict[str, Any] | None:
     rows = await ScanLog.raw(
-        "SELECT code, action, status, answer FROM scan_log WHERE idempotency_key = {}", key)
+        "SELECT code, action, status, answer FROM scan_log WHERE idempotency_key = {}", key
+    )
     if not rows:
         return None
     row: dict[str, Any] = rows[0]
-    row["answer"] = load_json(row["answer"], {})
     return row
 
 
-async def list_scans(*, device_id: str | None, user_id: int | None, ok: bool | None,
-                     limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+async def list_scans(
+    *, device_id: str | None, username: str | None, ok: bool | None, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
     where, args = [], []
-    for column, value in (("device_id", device_id), ("user_id", user_id), ("ok", ok)):
+    for column, value in (("device_id", device_id), ("username", username), ("ok", ok)):
         if value is not None:
             where.append(f"{column} = {{}}")
             args.append(value)
     cond = " AND ".join(where) or "1 = 1"
     total = await ScanLog.raw(f"SELECT COUNT(*) AS n FROM scan_log WHERE {cond}", *args)
-    rows = await ScanLog.raw(f"SELECT * FROM scan_log WHERE {cond} ORDER BY id DESC "
-                             "LIMIT {} OFFSET {}", *args, limit, offset)
+    rows = await ScanLog.raw(
+        f"SELECT * FROM scan_log WHERE {cond} ORDER BY id DESC LIMIT {{}} OFFSET {{}}",
+        *args,
+        limit,
+        offset,
+    )
     for row in rows:
         row["answer"] = load_json(row["answer"], {})
     return rows, int(total[0]["n"])
+
+
+async def checked_out_at(unit_id: int) -> dt.datetime | None:
+    """When the unit's current check-out happened (its last check-out event)."""
+    rows = await ScanLog.raw(
+        "SELECT at FROM event WHERE unit_id = {} AND kind = {} ORDER BY id DESC LIMIT 1",
+        unit_id,
+        "unit.checked_out",
+    )
+    return _aware(rows[0]["at"]) if rows else None
+
+
+def _aware(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+async def on_hand(item_id: int, location_id: int, lot_code: str | None) -> int:
+    sql = (
+        "SELECT COALESCE(SUM(s.quantity), 0) AS n FROM stock s LEFT JOIN lot lo "
+        "ON lo.id = s.lot WHERE s.item = {} AND s.location = {}"
+    )
+    args: list[Any] = [item_id, location_id]
+    if lot_code:
+        sql += " AND lo.code = {}"
+        args.append(lot_code)
+    rows = await ScanLog.raw(sql, *args)
+    return int(rows[0]["n"])
+
+
+async def counter_value(name: str) -> int:
+    rows = await ScanLog.raw("SELECT value FROM counter WHERE name = {}", name)
+    return int(rows[0]["value"]) if rows else 0
+
+
+async def serialize(name: str) -> None:
+    """PostgreSQL: hold a lock on a name until the transaction ends (SQLite's IMMEDIATE
+    transaction already serializes writers)."""
+    if is_postgres():
+        await ScanLog.raw("SELECT pg_advisory_xact_lock(hashtext({}))", name)
+
+
+async def location_chain(location_id: int) -> list[dict[str, Any]]:
+    """The location and its ancestors (id, parent, name, tag), for its path."""
+    return await ScanLog.raw(
+        "WITH RECURSIVE up(id, parent, name, tag) AS (SELECT id, parent, name, tag FROM "
+        "location WHERE id = {} UNION ALL SELECT l.id, l.parent, l.name, l.tag FROM location l "
+        "JOIN up ON l.id = up.parent) SELECT id, parent, name, tag FROM up",
+        location_id,
+    )
+
+
+async def lot_row(lot_id: int) -> dict[str, Any] | None:
+    rows = await ScanLog.raw(
+        "SELECT lo.id, lo.code, lo.expires_on, lo.item AS item_id, i.sku AS item_sku, "
+        "i.name AS item_name, (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s "
+        "WHERE s.lot = lo.id) AS quantity FROM lot lo JOIN item i ON i.id = lo.item "
+        "WHERE lo.id = {}",
+        lot_id,
+    )
+    return rows[0] if rows else None

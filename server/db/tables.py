@@ -18,6 +18,7 @@ from piccolo.columns import (
     Timestamptz,
     Varchar,
 )
+from piccolo.columns.base import OnDelete
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
@@ -157,14 +158,19 @@ ALL_TABLES: list[type[Table]] = [
 ]
 
 
+# Loans and audits are history a person reads later: deleting what they name must fail
+# rather than silently take them along (the default would be ON DELETE CASCADE).
+KEEP = OnDelete.restrict
+
+
 class Loan(Table, tablename="loan"):
     """A quantity of a counted item held by a person. Units need no loan row: a unit's
     custodian and due date live on the unit itself."""
 
-    person = ForeignKey(Person, null=False)
-    item = ForeignKey(Item, null=False)
-    lot = ForeignKey(Lot, null=True, default=None)
-    from_location = ForeignKey(Location, null=False)
+    person = ForeignKey(Person, null=False, on_delete=KEEP)
+    item = ForeignKey(Item, null=False, on_delete=KEEP)
+    lot = ForeignKey(Lot, null=True, default=None, on_delete=KEEP)
+    from_location = ForeignKey(Location, null=False, on_delete=KEEP)
     quantity_out = Integer()
     quantity_returned = Integer(default=0)
     due_at = Timestamptz(null=True, default=None)
@@ -176,10 +182,10 @@ class Loan(Table, tablename="loan"):
 class Audit(Table, tablename="audit"):
     """A stocktake of a location (and its subtree, if asked) by scanning."""
 
-    location = ForeignKey(Location, null=False)
+    location = ForeignKey(Location, null=False, on_delete=KEEP)
     include_sublocations = Boolean(default=False)
     status = Varchar(length=12, default="open")
-    current_location = ForeignKey(Location, null=True, default=None)
+    current_location = ForeignKey(Location, null=True, default=None, on_delete=KEEP)
     started_by = Varchar(length=100, default="")
     started_at = Timestamptz(default=TimestamptzNow())
     finished_at = Timestamptz(null=True, default=None)
@@ -192,15 +198,15 @@ class AuditLine(Table, tablename="audit_line"):
     """One expected or scanned thing of an audit: a unit, a count of an item at a location
     (per lot), or a code that resolved to nothing."""
 
-    audit = ForeignKey(Audit, null=False)
+    audit = ForeignKey(Audit, null=False, on_delete=KEEP)
     kind = Varchar(length=10)
-    unit = ForeignKey(Unit, null=True, default=None)
-    item = ForeignKey(Item, null=True, default=None)
-    lot = ForeignKey(Lot, null=True, default=None)
-    location = ForeignKey(Location, null=True, default=None)
-    custodian = ForeignKey(Person, null=True, default=None)
+    unit = ForeignKey(Unit, null=True, default=None, on_delete=KEEP)
+    item = ForeignKey(Item, null=True, default=None, on_delete=KEEP)
+    lot = ForeignKey(Lot, null=True, default=None, on_delete=KEEP)
+    location = ForeignKey(Location, null=True, default=None, on_delete=KEEP)
+    custodian = ForeignKey(Person, null=True, default=None, on_delete=KEEP)
     status = Varchar(length=20, default="")
-    scanned_location = ForeignKey(Location, null=True, default=None)
+    scanned_location = ForeignKey(Location, null=True, default=None, on_delete=KEEP)
     expected = Boolean(default=True)
     found = Boolean(default=False)
     expected_quantity = Integer(null=True, default=None)

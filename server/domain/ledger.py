@@ -38,27 +38,70 @@ class UnitState:
     collapsed: bool
 
 
+@dataclass(frozen=True, slots=True)
+class LoanState:
+    """A quantity loan: who holds how much of what (units keep custody on the unit)."""
+
+    person_id: int
+    item_id: int
+    lot_id: int | None
+    quantity_out: int
+    quantity_returned: int
+    status: str
+
+
+Holding = tuple[int, int, int | None]  # (person, item, lot)
+
+
 @dataclass
 class State:
     units: dict[int, UnitState] = field(default_factory=dict)
     stock: dict[tuple[int, int, int | None], int] = field(default_factory=dict)
+    loans: dict[int, LoanState] = field(default_factory=dict)
+    # what each person holds of each counted item (and lot), from the events' person sides
+    holdings: dict[Holding, int] = field(default_factory=dict)
 
 
 def replay(events: Iterable[LedgerEvent]) -> State:
     units: dict[int, dict[str, Any]] = {}
     stock: defaultdict[tuple[int, int, int | None], int] = defaultdict(int)
+    holdings: defaultdict[Holding, int] = defaultdict(int)
+    loans: dict[int, dict[str, Any]] = {}
     for e in events:
         if e.unit_id is not None:
             _apply_unit(units, e)
         elif e.quantity is not None and e.item_id is not None:
+            # a lend leaves a location for a person; a return comes from a person
             if e.from_location_id is not None:
                 stock[(e.item_id, e.from_location_id, e.lot_id)] -= e.quantity
             if e.to_location_id is not None:
                 stock[(e.item_id, e.to_location_id, e.lot_id)] += e.quantity
+            if e.from_person_id is not None:
+                holdings[(e.from_person_id, e.item_id, e.lot_id)] -= e.quantity
+            if e.to_person_id is not None:
+                holdings[(e.to_person_id, e.item_id, e.lot_id)] += e.quantity
+            _apply_loan(loans, e)
     return State(
         units={uid: UnitState(**u) for uid, u in units.items()},
         stock={k: v for k, v in stock.items() if v != 0},
+        loans={lid: LoanState(**ln, status="open" if ln["quantity_out"] > ln["quantity_returned"]
+                              else "closed") for lid, ln in loans.items()},
+        holdings={k: v for k, v in holdings.items() if v != 0},
     )
+
+
+def _apply_loan(loans: dict[int, dict[str, Any]], e: LedgerEvent) -> None:
+    assert e.quantity is not None and e.item_id is not None
+    if e.kind == EventKind.STOCK_LENT and "loan" in e.details and e.to_person_id is not None:
+        loans[int(e.details["loan"])] = {
+            "person_id": e.to_person_id, "item_id": e.item_id, "lot_id": e.lot_id,
+            "quantity_out": e.quantity, "quantity_returned": 0}
+    elif e.kind == EventKind.STOCK_RETURNED:
+        for loan_id, quantity in e.details.get("loans", []):
+            loan = loans.setdefault(int(loan_id), {  # a return of a loan never lent
+                "person_id": e.from_person_id, "item_id": e.item_id, "lot_id": e.lot_id,
+                "quantity_out": 0, "quantity_returned": 0})
+            loan["quantity_returned"] += int(quantity)
 
 
 def _apply_unit(units: dict[int, dict[str, Any]], e: LedgerEvent) -> None:
@@ -109,4 +152,28 @@ def compare(rebuilt: State, actual: State) -> list[str]:
             item, loc, lot = key
             problems.append(f"stock of item {item} at location {loc} lot {lot}: "
                             f"{have_q} in the tables, the events say {want_q}")
+    problems += _compare_loans(rebuilt, actual)
+    return problems
+
+
+def _compare_loans(rebuilt: State, actual: State) -> list[str]:
+    problems: list[str] = []
+    for lid in sorted(set(rebuilt.loans) | set(actual.loans)):
+        want, have = rebuilt.loans.get(lid), actual.loans.get(lid)
+        if want is None:
+            problems.append(f"loan {lid}: in the tables but no event lent it")
+        elif have is None:
+            problems.append(f"loan {lid}: lent by an event but missing from the tables")
+        elif want != have:
+            for name in LoanState.__slots__:
+                a, b = getattr(want, name), getattr(have, name)
+                if a != b:
+                    problems.append(f"loan {lid}: {name} is {b!r}, the events say {a!r}")
+    keys = set(rebuilt.holdings) | set(actual.holdings)
+    for key in sorted(keys, key=lambda k: (k[0], k[1], k[2] or 0)):
+        want_q, have_q = rebuilt.holdings.get(key, 0), actual.holdings.get(key, 0)
+        if want_q != have_q:
+            person, item, lot = key
+            problems.append(f"person {person} holds {have_q} of item {item} lot {lot} in "
+                            f"the tables, the events say {want_q}")
     return problems

@@ -23,13 +23,22 @@ from server.http import (
     api_events,
     api_labels,
     api_places,
+    api_scans,
     api_stock,
     api_units,
     api_users,
+    pages_admin,
+    pages_catalog,
+    pages_dashboard,
+    pages_labels,
+    pages_loans,
+    pages_places,
+    pages_units,
 )
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
 from server.http.pages import HealthController, PageController
+from server.http.pages_scan import ScanPageController
 from server.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
@@ -40,6 +49,7 @@ CONTROLLERS: list[Any] = [
     api_catalog.ItemController,
     api_catalog.LotController,
     api_units.UnitController,
+    api_scans.ScanController,
     api_stock.StockController,
     api_places.LocationController,
     api_places.PersonController,
@@ -50,6 +60,14 @@ CONTROLLERS: list[Any] = [
     api_admin.AdminController,
     PageController,
     HealthController,
+    ScanPageController,
+    pages_dashboard.DashboardPages,
+    pages_catalog.CatalogPages,
+    pages_units.UnitPages,
+    pages_places.PlacePages,
+    pages_loans.LoanPages,
+    pages_labels.LabelPages,
+    pages_admin.AdminPages,
 ]
 
 

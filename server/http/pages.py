@@ -1,4 +1,5 @@
-"""Server-rendered pages: login, logout and the home page. Health for monitors."""
+"""Server-rendered pages: login and logout (the home page is the dashboard, in
+pages_dashboard.py). Health for monitors."""
 
 from __future__ import annotations
 
@@ -72,10 +73,6 @@ class PageController(Controller):
         response = Redirect("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response
-
-    @get("/", opt=VIEW)
-    async def home(self, request: Request[Any, Any, Any]) -> Template:
-        return Template("home.html", context={"user": request.scope.get("user")})
 
 
 class HealthController(Controller):

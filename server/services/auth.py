@@ -1,7 +1,15 @@
 """Users, roles, passwords, API tokens and web sessions.
 
 Passwords are hashed with scrypt (standard library). API tokens and session ids are random
-secrets shown once and stored only as SHA-256 hashes, so a database leak reveals no login."""
+secrets shown once and stored only as SHA-256 hashes, so a database leak reveals no login.
+
+Every API request names its token (or session), so the answer of that lookup is kept in
+memory for LOGIN_CACHE_S seconds (per process, at most LOGIN_CACHE_MAX entries, keyed by
+the secret's hash; only logins that exist are kept). A change that can end or alter a login
+(revoking a token, logging out, changing a user's role, password or active flag) clears
+the cache of the process that made it, before and after its commit; other server
+processes (`--workers` > 1, or a second server on the same database) notice within
+LOGIN_CACHE_S seconds."""
 
 from __future__ import annotations
 
@@ -10,6 +18,7 @@ import datetime as dt
 import hashlib
 import hmac
 import secrets
+import time
 from typing import Any
 
 from server.db import ledger, users_repo
@@ -20,6 +29,35 @@ from server.domain.events import EventDraft
 from server.domain.vocab import EventKind, Role
 
 TOKEN_PREFIX = "tt_"
+LOGIN_CACHE_S = 5.0
+LOGIN_CACHE_MAX = 10_000
+_logins: dict[str, tuple[float, Actor]] = {}  # "t"/"s" + secret hash -> (good until, actor)
+_forgotten = [0]  # how many times the cache was cleared
+
+
+def forget_logins() -> None:
+    """Forget every cached token and session lookup of this process. A lookup that was
+    already under way when this ran does not store its (maybe older) answer."""
+    _forgotten[0] += 1
+    _logins.clear()
+
+
+def _cached(key: str) -> Actor | None:
+    hit = _logins.get(key)
+    if hit is None:
+        return None
+    if hit[0] < time.monotonic():
+        _logins.pop(key, None)
+        return None
+    return hit[1]
+
+
+def _remember(key: str, actor: Actor, generation: int) -> None:
+    if generation != _forgotten[0]:
+        return
+    if len(_logins) >= LOGIN_CACHE_MAX:
+        _logins.clear()
+    _logins[key] = (time.monotonic() + LOGIN_CACHE_S, actor)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 
 
@@ -87,6 +125,7 @@ async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
         if not changes:
             return
         await users_repo.update_user(user_id, changes)
+        forget_logins()
         if changes.get("active") is False or "password_hash" in changes:
             await users_repo.end_sessions(user_id)
         shown = {k: v for k, v in changes.items() if k != "password_hash"}
@@ -94,6 +133,7 @@ async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
             shown["password"] = "changed"
         await ledger.record(actor, EventDraft(kind=EventKind.USER_UPDATED, details={
             "user_id": user_id, "username": user["username"], "changes": shown}))
+    forget_logins()  # again after the commit: a lookup may have read the old row meanwhile
 
 
 async def login(username: str, password: str, days: int) -> tuple[str, Actor]:
@@ -108,18 +148,35 @@ async def login(username: str, password: str, days: int) -> tuple[str, Actor]:
 
 async def logout(session_secret: str) -> None:
     await users_repo.delete_session(secret_hash(session_secret))
+    forget_logins()
 
 
 async def actor_for_session(secret: str) -> Actor | None:
-    row = await users_repo.session_user(secret_hash(secret), dt.datetime.now(dt.UTC))
-    return None if row is None else Actor(row["id"], row["username"], Role(row["role"]))
+    key = secret_hash(secret)
+    if (actor := _cached("s" + key)) is not None:
+        return actor
+    generation = _forgotten[0]
+    row = await users_repo.session_user(key, dt.datetime.now(dt.UTC))
+    if row is None:
+        return None
+    actor = Actor(row["id"], row["username"], Role(row["role"]))
+    _remember("s" + key, actor, generation)
+    return actor
 
 
 async def actor_for_token(token: str) -> Actor | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    row = await users_repo.token_user(secret_hash(token))
-    return None if row is None else Actor(row["id"], row["username"], Role(row["role"]))
+    key = secret_hash(token)
+    if (actor := _cached("t" + key)) is not None:
+        return actor
+    generation = _forgotten[0]
+    row = await users_repo.token_user(key)
+    if row is None:
+        return None
+    actor = Actor(row["id"], row["username"], Role(row["role"]))
+    _remember("t" + key, actor, generation)
+    return actor
 
 
 async def create_token(actor: Actor, user_id: int, name: str = "") -> tuple[int, str]:
@@ -146,3 +203,4 @@ async def revoke_token(actor: Actor, token_id: int) -> None:
         await users_repo.revoke_token(token_id, dt.datetime.now(dt.UTC))
         await ledger.record(actor, EventDraft(kind=EventKind.TOKEN_REVOKED, details={
             "token_id": token_id, "user_id": token["user"]}))
+    forget_logins()  # after the commit too: a request may have cached it meanwhile

@@ -59,10 +59,19 @@ class Resolution:
         return self.kind not in (UNKNOWN, AMBIGUOUS)
 
 
-def _unknown(message: str, *, serial: str | None = None, lot_code: str | None = None,
-             expiry: dt.date | None = None) -> Resolution:
-    return Resolution(UNKNOWN, None, None, None, None, expiry, serial, message=message,
-                      lot_code=lot_code)
+def _unknown(
+    message: str,
+    *,
+    tag: str | None = None,
+    serial: str | None = None,
+    lot_code: str | None = None,
+    expiry: dt.date | None = None,
+) -> Resolution:
+    """Nothing by that code. `tag` is set for a valid tag that no record has (a blank
+    unit label not claimed yet)."""
+    return Resolution(
+        UNKNOWN, None, tag, None, None, expiry, serial, message=message, lot_code=lot_code
+    )
 
 
 def trusted_bases() -> list[str]:
@@ -106,13 +115,25 @@ async def _by_tag(tag: Tag) -> Resolution:
     if tag.kind is TagKind.UNIT:
         row = await scans_repo.unit_by_tag(text)
         if row is None:
-            return _unknown(f"No unit has the tag {text}: a blank label not yet claimed?")
+            return _unknown(f"No unit has the tag {text}: a blank label not claimed yet?", tag=text)
         message = ""
         if row["collapsed"]:
-            message = (f"Unit {text} was merged into a count of {row['item_name']} "
-                       "when the item stopped tracking units")
-        return Resolution(UNIT, row["id"], text, row["item"], row["lot"], None, row["serial"],
-                          message=message, lot_code=row["lot_code"], row=row)
+            message = (
+                f"Unit {text} was merged into a count of {row['item_name']} "
+                "when the item stopped tracking units"
+            )
+        return Resolution(
+            UNIT,
+            row["id"],
+            text,
+            row["item"],
+            row["lot"],
+            None,
+            row["serial"],
+            message=message,
+            lot_code=row["lot_code"],
+            row=row,
+        )
     if tag.kind is TagKind.LOCATION:
         row = await scans_repo.location_by_tag(text)
         kind = LOCATION
@@ -120,7 +141,7 @@ async def _by_tag(tag: Tag) -> Resolution:
         row = await scans_repo.person_by_tag(text)
         kind = PERSON
     if row is None:
-        return _unknown(f"No {tag.kind.noun} has the tag {text}")
+        return _unknown(f"No {tag.kind.noun} has the tag {text}", tag=text)
     return Resolution(kind, row["id"], text, None, None, None, None, row=row)
 
 
@@ -128,18 +149,40 @@ async def _by_gtin(scan: ScanCode) -> Resolution:
     assert scan.gtin is not None
     items = await scans_repo.items_by_gtins(gtin_variants(scan.gtin))
     if not items:
-        return _unknown(f"No item has the barcode {scan.gtin.lstrip('0') or scan.gtin}",
-                        serial=scan.serial, lot_code=scan.lot, expiry=scan.expiry)
+        return _unknown(
+            f"No item has the barcode {scan.gtin.lstrip('0') or scan.gtin}",
+            serial=scan.serial,
+            lot_code=scan.lot,
+            expiry=scan.expiry,
+        )
     if len(items) > 1:  # barcodes are unique, but an EAN-13 and its GTIN-14 may both be stored
-        return Resolution(AMBIGUOUS, None, None, None, None, scan.expiry, scan.serial,
-                          tuple(Candidate(ITEM, r["id"], r["sku"], r["name"]) for r in items),
-                          "This barcode belongs to several items", lot_code=scan.lot)
+        return Resolution(
+            AMBIGUOUS,
+            None,
+            None,
+            None,
+            None,
+            scan.expiry,
+            scan.serial,
+            tuple(Candidate(ITEM, r["id"], r["sku"], r["name"]) for r in items),
+            "This barcode belongs to several items",
+            lot_code=scan.lot,
+        )
     item = items[0]
     if scan.serial is not None:
         row = await scans_repo.unit_by_item_serial([item["id"]], scan.serial)
         if row is not None:
-            return Resolution(UNIT, row["id"], row["tag"], item["id"], row["lot"], scan.expiry,
-                              scan.serial, lot_code=row["lot_code"], row=row)
+            return Resolution(
+                UNIT,
+                row["id"],
+                row["tag"],
+                item["id"],
+                row["lot"],
+                scan.expiry,
+                scan.serial,
+                lot_code=row["lot_code"],
+                row=row,
+            )
     lot_id = None
     if scan.lot is not None:
         lot = await scans_repo.lot_of(item["id"], scan.lot)
@@ -147,8 +190,18 @@ async def _by_gtin(scan: ScanCode) -> Resolution:
     message = ""
     if scan.serial is not None:
         message = f"{item['name']} has no unit with serial {scan.serial} yet"
-    return Resolution(ITEM, item["id"], item["sku"], item["id"], lot_id, scan.expiry, scan.serial,
-                      message=message, lot_code=scan.lot, row=item)
+    return Resolution(
+        ITEM,
+        item["id"],
+        item["sku"],
+        item["id"],
+        lot_id,
+        scan.expiry,
+        scan.serial,
+        message=message,
+        lot_code=scan.lot,
+        row=item,
+    )
 
 
 async def _by_text(text: str, scan: ScanCode) -> Resolution | None:
@@ -158,10 +211,17 @@ async def _by_text(text: str, scan: ScanCode) -> Resolution | None:
     for kind in (UNIT, PERSON, ITEM, LOT):
         found = [r for r in rows if r["kind"] == kind]
         if len(found) > 1:
-            return Resolution(AMBIGUOUS, None, None, None, None, None, None,
-                              tuple(Candidate(kind, r["id"], r["tag"], _label(r)) for r in found),
-                              f"{text} is the {_NAMES[kind]} of {len(found)} items: "
-                              "choose one")
+            return Resolution(
+                AMBIGUOUS,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                tuple(Candidate(kind, r["id"], r["tag"], _label(r)) for r in found),
+                f"{text} is the {_NAMES[kind]} of {len(found)} items: choose one",
+            )
         if found:
             return _one(found[0], text)
     return None
@@ -182,11 +242,13 @@ def _one(row: dict[str, Any], text: str) -> Resolution:
     kind = row["kind"]
     if kind == UNIT:
         message = "This unit was merged into a count" if row["collapsed"] else ""
-        return Resolution(UNIT, row["id"], row["tag"], row["item_id"], None, None, row["code"],
-                          message=message)
+        return Resolution(
+            UNIT, row["id"], row["tag"], row["item_id"], None, None, row["code"], message=message
+        )
     if kind == PERSON:
         return Resolution(PERSON, row["id"], row["tag"], None, None, None, None)
     if kind == ITEM:
         return Resolution(ITEM, row["id"], row["tag"], row["id"], None, None, None)
-    return Resolution(LOT, row["id"], row["tag"], row["item_id"], row["id"], None, None,
-                      lot_code=row["tag"])
+    return Resolution(
+        LOT, row["id"], row["tag"], row["item_id"], row["id"], None, None, lot_code=row["tag"]
+    )

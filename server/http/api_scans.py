@@ -1,0 +1,298 @@
+"""/api/v1/scans: one scan, a batch (an offline queue being flushed), the scan log.
+
+Every scan answers with the same JSON shape (ScanOut), refusals and unknown codes
+included: `ok` false, an `error`, and the HTTP status of the refusal (404 unknown code,
+409 refused by the current state, 422 something missing or malformed). A replay of an
+idempotency key answers with the stored first answer and `Idempotent-Replay: true`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Controller, Response, get, post
+from litestar.params import JSONBody, Parameter
+from msgspec import Struct
+
+from server.db import scans_repo
+from server.domain.errors import DomainError, Unavailable
+from server.http import present
+from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.errors import STATUS
+from server.http.paging import Limit, Offset, Req, actor_of
+from server.http.schemas import In
+from server.services import scans
+from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT
+from server.services.scans import Outcome, Rendered, ScanCommand
+
+log = logging.getLogger("tagtrack")
+MAX_BATCH = 500
+REPLAY_HEADER = "Idempotent-Replay"
+
+
+class ScanIn(In):
+    code: str
+    action: str = "lookup"
+    location: str | None = None  # a location tag: where to (move, check-in, receive, claim)
+    from_location: str | None = None  # where from, for a count (move, check-out, consume)
+    person: str | None = None  # a person tag (check-out; check-in of a count)
+    due_at: dt.datetime | None = None
+    condition: str | None = None
+    quantity: int | None = None
+    device_id: str = ""
+    scanned_at: dt.datetime | None = None
+    idempotency_key: str | None = None
+    audit: int | None = None
+    item: int | str | None = None  # claim: the item of the new unit (id or SKU)
+    lot: str | None = None  # when the code carries no lot (GS1 AI 10 fills it in)
+    expires_on: dt.date | None = None  # receive: when the code carries no expiry (AI 17)
+    serial: str | None = None  # claim: the new unit's serial
+    note: str = ""
+
+
+class BatchIn(In):
+    scans: list[ScanIn]
+
+
+class CandidateOut(Struct):
+    kind: str
+    id: int
+    tag: str | None
+    label: str
+
+
+class ResolvedOut(Struct):
+    kind: str
+    tag: str | None
+    id: int | None
+    record: Any = None  # the record as the API shows it (UnitOut, ItemOut, LotOut, ...)
+    lot: str | None = None
+    expiry: dt.date | None = None
+    serial: str | None = None
+    candidates: list[CandidateOut] = msgspec.field(default_factory=list)
+
+
+class ScanError(Struct):
+    code: str
+    detail: str
+    field: str | None = None
+    details: dict[str, Any] = msgspec.field(default_factory=dict)
+
+
+class ScanOut(Struct):
+    ok: bool
+    action: str
+    message: str
+    resolved: ResolvedOut
+    event_id: int | None = None
+    actions: list[str] = msgspec.field(default_factory=list)
+    error: ScanError | None = None
+    audit: dict[str, Any] | None = None
+
+
+class BatchResult(Struct):
+    status: int
+    replay: bool
+    idempotency_key: str | None
+    answer: Any  # ScanOut, or a problem for a scan that was not even accepted
+
+
+class BatchOut(Struct):
+    results: list[BatchResult]
+
+
+class ScanLogOut(Struct):
+    id: int
+    device_id: str
+    user: str
+    code: str
+    action: str
+    ok: bool
+    status: int
+    error_code: str | None
+    resolved_kind: str | None
+    resolved_id: int | None
+    event_id: int | None
+    scanned_at: dt.datetime | None
+    received_at: dt.datetime | None
+    idempotency_key: str | None
+    answer: Any
+
+
+class ScanLogPage(Struct):
+    scans: list[ScanLogOut]
+    total: int
+    limit: int
+    offset: int
+
+
+_ENCODER = msgspec.json.Encoder()
+
+
+def command(data: ScanIn) -> ScanCommand:
+    return ScanCommand(**{f: getattr(data, f) for f in ScanIn.__struct_fields__})
+
+
+def status_of(error: DomainError) -> int:
+    if isinstance(error, Unavailable):
+        return 503
+    return next((s for cls, s in STATUS if isinstance(error, cls)), 400)
+
+
+def _record(kind: str | None, row: dict[str, Any] | None) -> Any:
+    if row is None:
+        return None
+    if kind == UNIT:
+        return present.unit(row)
+    if kind == ITEM:
+        return present.item(row["item"], row["barcodes"])
+    if kind == LOT:
+        return present.lot(row)
+    if kind == LOCATION:
+        chain = row["chain"]
+        return present.location(
+            row["location"],
+            {r["id"]: r["parent"] for r in chain},
+            {r["id"]: r["name"] for r in chain},
+            {r["id"]: r["tag"] for r in chain},
+        )
+    if kind == PERSON:
+        return present.person(row)
+    return None
+
+
+def render(cmd: ScanCommand, outcome: Outcome) -> Rendered:
+    res, error = outcome.resolution, outcome.error
+    kind = outcome.kind or res.kind
+    row = outcome.row
+    tag = row["tag"] if kind == UNIT and row is not None else res.tag
+    resolved = ResolvedOut(
+        kind=kind,
+        tag=tag,
+        id=outcome.record_id,
+        record=_record(kind, row),
+        lot=res.lot_code,
+        expiry=res.expiry,
+        serial=res.serial,
+        candidates=[CandidateOut(c.kind, c.id, c.tag, c.label) for c in res.candidates],
+    )
+    if error is None:
+        body = ScanOut(
+            ok=True,
+            action=cmd.action,
+            message=outcome.message,
+            resolved=resolved,
+            event_id=outcome.event_id,
+            actions=list(outcome.actions),
+            audit=outcome.audit,
+        )
+        return Rendered(200, True, None, _ENCODER.encode(body))
+    message = error.message[:1].upper() + error.message[1:]
+    body = ScanOut(
+        ok=False,
+        action=cmd.action,
+        message=message,
+        resolved=resolved,
+        error=ScanError(error.code, error.message, error.field, error.details),
+    )
+    return Rendered(status_of(error), False, error.code, _ENCODER.encode(body))
+
+
+def _respond(answer: scans.ScanAnswer) -> Response[bytes]:
+    return Response(
+        answer.body,
+        status_code=answer.status,
+        media_type="application/json",
+        headers={REPLAY_HEADER: "true"} if answer.replay else None,
+    )
+
+
+class ScanController(Controller):
+    path = "/api/v1/scans"
+    tags = ["scans"]
+
+    @post(
+        "/",
+        opt=OPERATE,
+        status_code=200,
+        summary="One scan: resolve the code and apply the action (see ScanIn)",
+    )
+    async def scan(self, data: JSONBody[ScanIn], request: Req) -> Response[bytes]:
+        return _respond(await scans.scan(actor_of(request), command(data), render))
+
+    @post(
+        "/batch",
+        opt=OPERATE,
+        status_code=200,
+        summary="An ordered list of scans (an offline queue): each answered in order, "
+        "each in its own transaction",
+    )
+    async def batch(self, data: JSONBody[BatchIn], request: Req) -> BatchOut:
+        actor = actor_of(request)
+        results = []
+        for item in data.scans[:MAX_BATCH]:
+            results.append(await _one(actor, item))
+        return BatchOut(results=results)
+
+    @get(
+        "/lookup",
+        opt=VIEW,
+        summary="Look a code up (a scan with action lookup, logged): for every role",
+    )
+    async def lookup_code(
+        self, request: Req, code: str, device_id: str = "", idempotency_key: str | None = None
+    ) -> Response[bytes]:
+        cmd = ScanCommand(code=code, device_id=device_id, idempotency_key=idempotency_key)
+        return _respond(await scans.scan(actor_of(request), cmd, render))
+
+    @get("/", opt=MANAGE, summary="The scan log, newest first")
+    async def scan_log(
+        self,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        device_id: str | None = None,
+        user: str | None = None,
+        ok: Annotated[bool | None, Parameter(description="true: only scans that worked")] = None,
+    ) -> ScanLogPage:
+        rows, total = await scans_repo.list_scans(
+            device_id=device_id, username=user, ok=ok, limit=limit, offset=offset
+        )
+        return ScanLogPage(
+            scans=[_log_row(r) for r in rows], total=total, limit=limit, offset=offset
+        )
+
+
+async def _one(actor: Any, data: ScanIn) -> BatchResult:
+    try:
+        answer = await scans.scan(actor, command(data), render)
+        body = msgspec.Raw(answer.body)
+        return BatchResult(answer.status, answer.replay, data.idempotency_key, body)
+    except DomainError as error:
+        problem = {"code": error.code, "detail": error.message, "field": error.field}
+        return BatchResult(status_of(error), False, data.idempotency_key, problem)
+    except Exception:  # one broken scan must not lose the answers of the others
+        log.exception("scan %r failed in a batch", data.idempotency_key)
+        problem = {"code": "server_error", "detail": "something went wrong on the server"}
+        return BatchResult(500, False, data.idempotency_key, problem)
+
+
+def _log_row(r: dict[str, Any]) -> ScanLogOut:
+    return ScanLogOut(
+        id=r["id"],
+        device_id=r["device_id"],
+        user=r["username"],
+        code=r["code"],
+        action=r["action"],
+        ok=bool(r["ok"]),
+        status=r["status"],
+        error_code=r["error_code"],
+        resolved_kind=r["resolved_kind"],
+        resolved_id=r["resolved_id"],
+        event_id=r["event_id"],
+        scanned_at=r["scanned_at"],
+        received_at=r["received_at"],
+        idempotency_key=r["idempotency_key"],
+        answer=r["answer"],
+    )

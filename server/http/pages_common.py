@@ -1,0 +1,196 @@
+"""What every management page shares: the page context (user, role flags, CSRF token, the
+message left by the last action), reading a posted form with its CSRF check,
+redirect-after-post, and readable error pages for browsers.
+
+Page handlers read through the repositories and change state only through the services,
+exactly as the API does; they hold no business rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+from urllib.parse import quote, unquote
+
+from litestar import Controller, Request, Response
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+
+from server.domain.actors import Actor
+from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.vocab import Role
+from server.http import errors
+from server.http.auth import SESSION_COOKIE
+
+Req = Request[Any, Any, Any]
+FLASH = "tagtrack_flash"
+PAGE_SIZE = 50
+
+
+def csrf_token(request: Req) -> str:
+    """Bound to the session: a form from another site cannot know it."""
+    secret = request.cookies.get(SESSION_COOKIE, "")
+    if not secret:
+        return ""
+    return hmac.new(secret.encode(), b"tagtrack-page-form", hashlib.sha256).hexdigest()
+
+
+async def read_form(request: Req) -> dict[str, str]:
+    """The posted fields (first value of each, stripped). A browser session must send the
+    CSRF token; an API token in the Authorization header carries no ambient authority, so
+    it needs none."""
+    form = await request.form()
+    values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    sent = values.pop("csrf", "")
+    if "authorization" not in request.headers:
+        expected = csrf_token(request)
+        if not expected or not hmac.compare_digest(sent, expected):
+            raise Forbidden("this form is out of date or came from another site: "
+                            "reload the page and send it again", code="csrf")
+    return values
+
+
+def can(actor: Actor | None) -> dict[str, bool]:
+    role = actor.role if actor else Role.VIEWER
+    return {"operate": role.allows(Role.OPERATOR), "manage": role.allows(Role.MANAGER),
+            "admin": role.allows(Role.ADMIN)}
+
+
+def actor_of(request: Req) -> Actor:
+    user = request.scope.get("user")
+    assert isinstance(user, Actor)
+    return user
+
+
+@dataclasses.dataclass
+class Failed:
+    """A form that a service refused: which form, which field, why, and what was typed."""
+
+    form: str
+    message: str
+    field: str | None = None
+    values: dict[str, str] = dataclasses.field(default_factory=dict)
+
+
+def failed(form: str, exc: DomainError, values: dict[str, str]) -> Failed:
+    return Failed(form=form, message=exc.message, field=exc.field, values=values)
+
+
+def when(value: Any, *, date_only: bool = False) -> str:
+    if value is None or value == "":
+        return ""
+    if isinstance(value, dt.datetime):
+        value = value.astimezone(dt.UTC)
+        return value.strftime("%Y-%m-%d") if date_only else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def is_overdue(due: dt.datetime | None) -> bool:
+    return due is not None and due < dt.datetime.now(dt.UTC)
+
+
+def label(word: Any) -> str:
+    """checked_out -> checked out"""
+    return str(word or "").replace("_", " ")
+
+
+def page(request: Req, template: str, *, status: int = 200, **context: Any) -> Template:
+    actor = request.scope.get("user")
+    flash = request.cookies.get(FLASH)
+    ctx = {"user": actor, "can": can(actor), "csrf": csrf_token(request),
+           "flash": unquote(flash) if flash else None, "path": request.url.path,
+           "failed": None, "when": when, "label": label, "is_overdue": is_overdue, **context}
+    cookies = [Cookie(key=FLASH, value="", max_age=0, path="/")] if flash else []
+    return Template(template, context=ctx, status_code=status, media_type=MediaType.HTML,
+                    cookies=cookies)
+
+
+def done(url: str, message: str) -> Redirect:
+    """POST-redirect-GET, leaving a one-time message for the next page."""
+    response = Redirect(url, status_code=303)
+    response.set_cookie(FLASH, quote(message), max_age=60, path="/", httponly=True,
+                        samesite="lax")
+    return response
+
+
+def parse_datetime(text: str, field_name: str) -> dt.datetime | None:
+    """An <input type="datetime-local"> or a date, read as UTC."""
+    if not text:
+        return None
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{field_name} must be a date and time like 2026-01-31T17:00",
+                           field=field_name) from None
+    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+
+
+def parse_int(text: str, field_name: str, *, optional: bool = False) -> int | None:
+    if not text and optional:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise InvalidInput(f"{field_name} must be a whole number", field=field_name) from None
+
+
+def _status_of(exc: DomainError) -> int:
+    return next((s for cls, s in errors.STATUS if isinstance(exc, cls)), 400)
+
+
+def _wants_page(request: Req) -> bool:
+    return "text/html" in request.headers.get("accept", "")
+
+
+def page_domain_error(request: Req, exc: DomainError) -> Response[Any]:
+    status = _status_of(exc)
+    if status == 401 or not _wants_page(request):
+        return errors.domain_error(request, exc)
+    return page(request, "error.html", status=status, title=errors.TITLES.get(status, "Error"),
+                message=exc.message)
+
+
+def page_http_error(request: Req, exc: HTTPException) -> Response[Any]:
+    if exc.status_code == 401 or not _wants_page(request) or exc.status_code >= 500:
+        return errors.http_error(request, exc)
+    return page(request, "error.html", status=exc.status_code,
+                title=errors.TITLES.get(exc.status_code, "Error"), message=str(exc.detail))
+
+
+class PageBase(Controller):
+    """Management pages: no OpenAPI entry; a refusal is a readable page for a browser and
+    problem+json for anything else (the mapping of errors to statuses stays in errors.py)."""
+
+    include_in_schema = False
+    exception_handlers = {DomainError: page_domain_error, HTTPException: page_http_error}
+
+
+async def location_choices() -> list[tuple[str, str]]:
+    """Every live location with its path, for a <select>, in tree order."""
+    from server.db import places_repo
+    from server.domain.locations import path_of
+
+    parents, names, tags = await places_repo.tree_maps()
+    rows, _ = await places_repo.list_locations(parent_id=None, root_only=False, q=None,
+                                               archived=False, limit=5000, offset=0)
+    live = {r["id"] for r in rows}
+    out = [(tags[i], " > ".join(path_of(i, parents, names))) for i in live]
+    return sorted(out, key=lambda c: c[1].lower())
+
+
+async def people_choices() -> list[tuple[str, str]]:
+    from server.db import places_repo
+
+    rows, _ = await places_repo.list_people(q=None, active=True, limit=5000, offset=0)
+    return [(r["tag"], r["name"]) for r in rows]
+
+
+def pager(total: int, page_no: int, size: int = PAGE_SIZE) -> dict[str, int]:
+    pages = max(1, -(-total // size))
+    return {"page": page_no, "pages": pages, "total": total, "size": size}

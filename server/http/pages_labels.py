@@ -1,0 +1,111 @@
+"""The labels page: choose what to label, the stock and the template; preview one label;
+download a batch as PDF or ZPL; send it to a network printer. The work is done by
+server/services/labels.py, as for /api/v1/labels."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from litestar import Response, get, post
+from litestar.response import Template
+
+from labels import builtin_templates
+from server.domain.errors import DomainError, InvalidInput
+from server.http.auth import MANAGE, VIEW
+from server.http.pages_common import (
+    Failed,
+    PageBase,
+    Req,
+    actor_of,
+    done,
+    failed,
+    location_choices,
+    page,
+    parse_int,
+    read_form,
+)
+from server.services import labels, lookup
+from server.settings import get_settings
+
+SOURCES = ("tags", "item", "location", "people", "blank")
+
+
+async def _selection(form: dict[str, str]) -> dict[str, Any]:
+    source = form.get("source", "tags")
+    if source not in SOURCES:
+        raise InvalidInput(f"source must be one of: {', '.join(SOURCES)}", field="source")
+    if source == "tags":
+        tags = form.get("tags", "").replace(",", " ").split()
+        if not tags:
+            raise InvalidInput("type at least one tag", field="tags")
+        return {"tags": tags}
+    if source == "item":
+        return {"item": await lookup.item_id(form.get("item", ""))}
+    if source == "location":
+        return {"location": await lookup.location_id(form.get("location", ""))}
+    if source == "people":
+        return {"people": True}
+    return {"blank": parse_int(form.get("blank", ""), "blank")}
+
+
+class LabelPages(PageBase):
+    @get("/labels", opt=VIEW)
+    async def labels_page(self, request: Req, tag: str = "", stock: str = "zebra-2x1",
+                          template: str = "", location: str = "", item: str = "") -> Template:
+        return await self._page(request, {"tag": tag, "stock": stock, "template": template,
+                                          "location": location, "item": item,
+                                          "source": "location" if location else
+                                          "item" if item else "tags", "tags": tag})
+
+    async def _page(self, request: Req, values: dict[str, str],
+                    fail: Failed | None = None) -> Template:
+        templates = sorted(builtin_templates().values(), key=lambda t: t.name)
+        stocks = sorted(labels.stocks().values(), key=lambda s: s.name)
+        printers = sorted(get_settings().printers)
+        return page(request, "labels.html", status=422 if fail else 200,
+                    stocks=stocks, templates=templates, printers=printers,
+                    stock_options=[(s.key, s.name) for s in stocks],
+                    template_options=[(t.key, t.name) for t in templates],
+                    printer_options=[(p, p) for p in printers],
+                    locations=await location_choices(), values=values, failed=fail,
+                    preview_qs=urlencode({k: values[k] for k in ("stock", "template")
+                                          if values.get(k)}))
+
+    @post("/labels/download", opt=MANAGE)
+    async def download(self, request: Req) -> Response[bytes] | Template:
+        form = await read_form(request)
+        try:
+            fmt = form.get("format", "pdf")
+            if fmt not in ("pdf", "zpl"):
+                raise InvalidInput("a batch is a pdf or zpl file", field="format")
+            stock = labels.stock(form.get("stock", ""))
+            chosen = await labels.gather(actor_of(request), **await _selection(form))
+            if not chosen.data:
+                raise InvalidInput("the selection holds no labels", field="source")
+            body = labels.render(chosen.data, stock,
+                                 labels.template(form.get("template") or None, chosen.kind),
+                                 fmt, start_at=parse_int(form.get("start_at") or "1",
+                                                         "start_at") or 1)
+        except DomainError as exc:
+            if exc.code == "csrf":
+                raise
+            return await self._page(request, form, failed("download", exc, form))
+        return Response(body, media_type=labels.FORMATS[fmt], headers={
+            "Content-Disposition": f'attachment; filename="labels-{chosen.kind}.{fmt}"'})
+
+    @post("/labels/print", opt=MANAGE)
+    async def print_labels(self, request: Req) -> Any:
+        form = await read_form(request)
+        try:
+            sel = await _selection(form)
+            chosen = await labels.gather(actor_of(request), **sel)
+            if not chosen.data:
+                raise InvalidInput("the selection holds no labels", field="source")
+            zpl = labels.render(chosen.data, labels.stock(form.get("stock", "")),
+                                labels.template(form.get("template") or None, chosen.kind),
+                                "zpl")
+            await labels.print_zpl(form.get("printer", ""), zpl)
+        except DomainError as exc:
+            return await self._page(request, form, failed("download", exc, form))
+        return done("/labels", f"Sent {len(chosen.data)} label(s) to {form.get('printer')}.")

@@ -1,0 +1,190 @@
+"""One scan: resolve the code, apply the action, store the scan and its answer.
+
+Idempotency: the scan-log row carries the device's idempotency key (unique) and is
+written in the same transaction as the change, so a change and its key commit together.
+A replay finds the row and gets the first answer back, unchanged. Two copies of one scan
+racing each other: on SQLite the IMMEDIATE transactions run one after the other; on
+PostgreSQL the second insert of the key waits for the first transaction and then fails.
+Either way the loser rolls back whatever it did and answers with the stored answer.
+
+Refusals and misses are stored too (outside any change), so a replayed refused scan gets
+the same refusal. The answer itself is built by a `render` function the caller passes in
+(the HTTP layer knows what records look like on the API); this module only stores it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+from server.db import items_repo, places_repo, scans_repo, units_repo
+from server.db.engine import write_transaction
+from server.domain import scans as rules
+from server.domain.actors import Actor
+from server.domain.errors import DomainError, InvalidInput
+from server.services import scan_actions
+from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT, Resolution, resolve
+from server.services.scan_actions import Outcome, ScanCommand
+
+__all__ = ["Outcome", "Rendered", "ScanAnswer", "ScanCommand", "scan"]
+
+
+@dataclass(frozen=True)
+class Rendered:
+    status: int
+    ok: bool
+    error_code: str | None
+    body: bytes  # the answer's JSON
+
+
+@dataclass(frozen=True)
+class ScanAnswer:
+    status: int
+    body: bytes
+    replay: bool = False
+
+
+Render = Callable[[ScanCommand, Outcome], Rendered]
+
+
+async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
+    rules.check_action(cmd.action)
+    if cmd.idempotency_key:
+        stored = await scans_repo.by_key(cmd.idempotency_key)
+        if stored is not None:
+            return _replay(stored, cmd)
+    res = await resolve(cmd.code)
+    try:
+        if cmd.action == "lookup":
+            outcome = await _lookup(res)
+        else:
+            scan_actions.refuse_unresolved(res, cmd.action)
+            async with write_transaction():
+                outcome = await scan_actions.HANDLERS[cmd.action](actor, cmd, res)
+                outcome = await _with_record(outcome)
+                rendered = render(cmd, outcome)
+                await _store(actor, cmd, outcome, rendered)
+            return ScanAnswer(rendered.status, rendered.body)
+    except DomainError as error:
+        outcome = await _with_record(Outcome(res, error=error, kind=res.kind, record_id=res.id))
+    except Exception as error:
+        if not scans_repo.is_duplicate_key(error):
+            raise
+        return await _replay_after_race(cmd)
+    rendered = render(cmd, outcome)
+    try:
+        await _store(actor, cmd, outcome, rendered)
+    except Exception as error:
+        if not scans_repo.is_duplicate_key(error):
+            raise
+        return await _replay_after_race(cmd)
+    return ScanAnswer(rendered.status, rendered.body)
+
+
+def _replay(stored: dict[str, Any], cmd: ScanCommand) -> ScanAnswer:
+    if (stored["code"], stored["action"]) != (cmd.code, cmd.action):
+        raise InvalidInput(
+            f"idempotency_key {cmd.idempotency_key} was already used for another scan "
+            f"({stored['action']} of {stored['code']!r}): make a new key for each scan",
+            field="idempotency_key",
+            code="idempotency_key_reused",
+        )
+    answer = stored["answer"]
+    body = answer.encode() if isinstance(answer, str) else json.dumps(answer).encode()
+    return ScanAnswer(int(stored["status"]), body, replay=True)
+
+
+async def _replay_after_race(cmd: ScanCommand) -> ScanAnswer:
+    assert cmd.idempotency_key is not None
+    stored = await scans_repo.by_key(cmd.idempotency_key)
+    assert stored is not None, "a duplicate key was reported, so the row exists"
+    return _replay(stored, cmd)
+
+
+async def _store(actor: Actor, cmd: ScanCommand, outcome: Outcome, rendered: Rendered) -> None:
+    res = outcome.resolution
+    await scans_repo.insert(
+        scans_repo.LogEntry(
+            device_id=cmd.device_id,
+            user_id=actor.user_id,
+            username=actor.name,
+            code=cmd.code,
+            action=cmd.action,
+            ok=rendered.ok,
+            status=rendered.status,
+            error_code=rendered.error_code,
+            resolved_kind=res.kind,
+            resolved_id=outcome.record_id if outcome.record_id is not None else res.id,
+            event_id=outcome.event_id,
+            scanned_at=cmd.scanned_at,
+            idempotency_key=cmd.idempotency_key or None,
+            answer=rendered.body.decode(),
+        )
+    )
+
+
+async def _lookup(res: Resolution) -> Outcome:
+    scan_actions.refuse_unresolved(res, "lookup")
+    outcome = await _with_record(Outcome(res, kind=res.kind, record_id=res.id))
+    row = outcome.row or {}
+    if res.kind == UNIT:
+        actions = rules.actions_for(UNIT, status=row["status"], collapsed=row["collapsed"])
+        message = _unit_sentence(row)
+        if res.message:
+            message = f"{message}. {res.message}"
+    elif res.kind == ITEM:
+        item = row["item"]
+        actions = rules.actions_for(ITEM, tracking=item["tracking"])
+        message = f"{item['name']} ({item['sku']}): {item['count']} on hand"
+        if res.lot_code:
+            message += f"; lot {res.lot_code}" + (f", expires {res.expiry}" if res.expiry else "")
+    elif res.kind == LOT:
+        actions = rules.actions_for(LOT)
+        message = f"{row['item_name']} lot {row['code']}: {row['quantity']} on hand"
+    elif res.kind == LOCATION:
+        actions, message = (), f"Location {row['location']['name']}"
+    else:
+        actions, message = (), f"{row['name']} ({row['tag']})"
+    return replace(outcome, message=message, actions=actions)
+
+
+def _unit_sentence(row: dict[str, Any]) -> str:
+    serial = f" (S/N {row['serial']})" if row["serial"] else ""
+    name = f"{row['item_name']} {row['tag']}{serial}"
+    if row["status"] == "checked_out":
+        due = f", due {row['due_at']:%Y-%m-%d}" if row["due_at"] else ""
+        return f"{name}: checked out to {row['custodian_name']}{due}"
+    return f"{name}: {row['status'].replace('_', ' ')} at {row['location_name']}"
+
+
+async def _with_record(outcome: Outcome) -> Outcome:
+    """The record to show in the answer, read once (after the change, in its transaction)."""
+    if outcome.row is not None or outcome.record_id is None:
+        return outcome
+    return replace(
+        outcome, row=await load_record(outcome.kind, outcome.record_id, outcome.resolution)
+    )
+
+
+async def load_record(kind: str | None, record_id: int, res: Resolution) -> dict[str, Any] | None:
+    if kind == UNIT:
+        if res.row is not None and res.id == record_id and "item_name" in res.row:
+            return res.row
+        return await units_repo.detail(record_id)
+    if kind == ITEM:
+        barcodes = await items_repo.barcodes_of([record_id])
+        return {
+            "item": await items_repo.row_with_counts(record_id),
+            "barcodes": barcodes.get(record_id, []),
+        }
+    if kind == LOT:
+        return await scans_repo.lot_row(record_id)
+    if kind == LOCATION:
+        return {
+            "location": res.row or await places_repo.location(location_id=record_id),
+            "chain": await scans_repo.location_chain(record_id),
+        }
+    if kind == PERSON:
+        return res.row or await places_repo.person(person_id=record_id)
+    return None

@@ -1,0 +1,67 @@
+// The page's few moving parts: the result banner, the list of recent scans, the pills.
+const $ = (id) => document.getElementById(id);
+const MAX_RECENT = 30;
+
+export const el = $;
+
+export function banner(state, title, text = "") {
+  const box = $("banner");
+  box.dataset.state = state;
+  $("banner-title").textContent = title;
+  $("banner-text").textContent = text;
+  // restart the flash so two identical outcomes in a row still show as new
+  box.classList.remove("flash");
+  void box.offsetWidth;
+  box.classList.add("flash");
+}
+
+export function showUndo(label, onUndo) {
+  const button = $("undo");
+  if (!onUndo) {
+    button.hidden = true;
+    button.onclick = null;
+    return;
+  }
+  button.textContent = label;
+  button.hidden = false;
+  button.onclick = () => {
+    button.hidden = true;
+    onUndo();
+  };
+}
+
+function time(iso) {
+  const at = iso ? new Date(iso) : new Date();
+  return at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+// One row per scan, keyed by its idempotency key so a queued row can turn into its result.
+export function recent(key, { state, title, text, at }) {
+  const list = $("recent");
+  let row = key ? list.querySelector(`[data-key="${CSS.escape(key)}"]`) : null;
+  if (!row) {
+    row = document.createElement("li");
+    if (key) row.dataset.key = key;
+    row.innerHTML = '<span class="dot" aria-hidden="true"></span><span class="what"><b></b><small></small></span><time></time>';
+    list.prepend(row);
+    while (list.children.length > MAX_RECENT) list.lastElementChild.remove();
+  }
+  row.dataset.state = state;
+  row.querySelector("b").textContent = title;
+  row.querySelector("small").textContent = text || "";
+  row.querySelector("time").textContent = time(at);
+  return row;
+}
+
+export function network(online) {
+  const pill = $("net");
+  pill.dataset.state = online ? "online" : "offline";
+  pill.textContent = online ? "Online" : "Offline";
+}
+
+export function queued(n) {
+  const pill = $("queue");
+  pill.hidden = n === 0;
+  pill.textContent = `${n} queued`;
+  pill.dataset.count = String(n);
+}
