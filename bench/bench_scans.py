@@ -474,6 +474,17 @@ IDLE_LEAVES = ("EpollSelector.select (selectors.py", "_connection_worker_thread 
                "_worker (concurrent/futures/thread.py:81)")
 
 
+def package_of(frame: str) -> str:
+    """'func (path/to/file.py:12)' -> 'litestar', 'asyncio', 'server.db', ..."""
+    path = frame.rsplit(" (", 1)[-1]
+    if "site-packages/" in path:
+        return path.split("site-packages/")[1].split("/")[0].split(".")[0]
+    if "/server/" in path or path.startswith("server/"):
+        parts = path.split("server/", 1)[1].split("/")
+        return "server." + parts[0] if len(parts) > 1 else "server"
+    return path.split("/")[0].split(".py")[0].split(":")[0] or "?"
+
+
 def print_profile(raw: Path, top: int = 22) -> None:
     """py-spy's raw format with --threads: 'thread (id): name;frame;...;frame count' per
     line, root first. Samples whose innermost frame is a wait (the event loop's select, an
@@ -484,6 +495,7 @@ def print_profile(raw: Path, top: int = 22) -> None:
     own: Counter[str] = Counter()
     incl: Counter[str] = Counter()
     threads: Counter[str] = Counter()
+    packages: Counter[str] = Counter()
     busy = idle = 0
     for line in raw.read_text().splitlines():
         stack, _, n = line.rpartition(" ")
@@ -501,6 +513,7 @@ def print_profile(raw: Path, top: int = 22) -> None:
         names = [f.split(" (")[0] + " (" + f.rsplit(" (", 1)[-1].split("site-packages/")[-1]
                  if " (" in f else f for f in frames[1:]]
         own[names[-1]] += count
+        packages[package_of(frames[-1])] += count
         for f in set(names):
             incl[f] += count
     if not busy:
@@ -508,6 +521,8 @@ def print_profile(raw: Path, top: int = 22) -> None:
         return
     print(f"profile: {busy} busy samples ({idle} idle left out); by thread: "
           + ", ".join(f"{t} {100 * c / busy:.0f}%" for t, c in threads.most_common()))
+    print("profile: own time by package: " + ", ".join(
+        f"{p} {100 * c / busy:.0f}%" for p, c in packages.most_common(14)))
     print("profile: top own time (% of busy samples)")
     for f, c in own.most_common(top):
         print(f"  own {100 * c / busy:5.1f}%  {f}")

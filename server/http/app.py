@@ -19,9 +19,11 @@ from server.db import engine as db_engine
 from server.db.migrate import migrate
 from server.http import (
     api_admin,
+    api_audits,
     api_catalog,
     api_events,
     api_labels,
+    api_loans,
     api_places,
     api_scans,
     api_stock,
@@ -51,6 +53,8 @@ CONTROLLERS: list[Any] = [
     api_units.UnitController,
     api_scans.ScanController,
     api_stock.StockController,
+    api_loans.LoanController,
+    api_audits.AuditController,
     api_places.LocationController,
     api_places.PersonController,
     api_events.EventController,
@@ -66,6 +70,7 @@ CONTROLLERS: list[Any] = [
     pages_units.UnitPages,
     pages_places.PlacePages,
     pages_loans.LoanPages,
+    pages_loans.AuditPages,
     pages_labels.LabelPages,
     pages_admin.AdminPages,
 ]

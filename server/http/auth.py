@@ -58,7 +58,10 @@ def _is_public(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     return bool(handler and handler.opt.get("public"))
 
 
-def role_guard(connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler) -> None:
+async def role_guard(connection: ASGIConnection[Any, Any, Any, Any],
+                     handler: BaseRouteHandler) -> None:
+    # async on purpose: Litestar runs a plain-function guard in a worker thread (a thread
+    # hand-off and a GIL round trip on every request)
     if handler.opt.get("public"):
         return
     needed = handler.opt.get("role")

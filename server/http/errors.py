@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import re
 from typing import Any
+from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.exceptions import (
@@ -23,6 +24,7 @@ from server.domain.errors import (
     InvalidInput,
     NotFound,
     Unauthenticated,
+    Unavailable,
 )
 
 log = logging.getLogger("tagtrack")
@@ -33,6 +35,7 @@ STATUS = [
     (Forbidden, 403),
     (Conflict, 409),
     (InvalidInput, 422),
+    (Unavailable, 503),
 ]
 TITLES = {
     400: "Bad request",
@@ -43,6 +46,7 @@ TITLES = {
     409: "Conflict",
     422: "Invalid input",
     500: "Server error",
+    503: "Unavailable",
 }
 
 
@@ -71,10 +75,16 @@ def _wants_page(request: Request[Any, Any, Any]) -> bool:
     ) and "text/html" in request.headers.get("accept", "")
 
 
+def _to_login(request: Request[Any, Any, Any]) -> Redirect:
+    """Back to the page asked for, query string included, after the login."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return Redirect(f"/login?next={quote(target, safe='/')}")
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
     if status == 401 and _wants_page(request):
-        return Redirect(f"/login?next={request.url.path}")
+        return _to_login(request)
     return problem(status, exc.message, code=exc.code, field=exc.field, details=exc.details or None)
 
 
@@ -113,7 +123,7 @@ def _malformed_body(exc: HTTPException) -> bool:
 
 def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     if isinstance(exc, NotAuthorizedException) and _wants_page(request):
-        return Redirect(f"/login?next={request.url.path}")
+        return _to_login(request)
     if _malformed_body(exc):
         return problem(
             422, f"the request body is not valid JSON: {exc.detail}", code="malformed_json"

@@ -4,6 +4,7 @@ pages_dashboard.py). Health for monitors."""
 from __future__ import annotations
 
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, get, post
 from litestar.enums import MediaType, RequestEncodingType
@@ -33,6 +34,13 @@ class LoginForm(s.In):
 
 class PageController(Controller):
     include_in_schema = False
+
+    @get(["/u/{tag:str}", "/l/{tag:str}", "/p/{tag:str}"], opt=VIEW)
+    async def label_link(self, tag: str, request: Request[Any, Any, Any]) -> Redirect:
+        """A label's QR code holds {PUBLIC_URL}/u/{tag}: a phone's own camera app opens the
+        record's page (after a login if needed)."""
+        page = {"u": "/units/", "l": "/locations/", "p": "/people/"}[request.url.path[1]]
+        return Redirect(page + quote(tag.strip().upper(), safe="-"), status_code=302)
 
     @get("/login", opt=public())
     async def login_page(self, next: str = "/") -> Template:

@@ -31,16 +31,25 @@ class AdminPages(PageBase):
         return await self._users_page(request)
 
     async def _users_page(self, request: Req, fail: Failed | None = None) -> Template:
-        return page(request, "users.html", status=422 if fail else 200,
-                    users=await users_repo.list_users(),
-                    role_options=[(r.value, r.value) for r in Role], failed=fail)
+        return page(
+            request,
+            "users.html",
+            status=422 if fail else 200,
+            users=await users_repo.list_users(),
+            role_options=[(r.value, r.value) for r in Role],
+            failed=fail,
+        )
 
     @post("/users", opt=ADMIN)
     async def create_user(self, request: Req) -> Redirect | Template:
         form = await read_form(request)
         try:
-            await auth.create_user(actor_of(request), form.get("username", ""),
-                                   form.get("role", ""), form.get("password", ""))
+            await auth.create_user(
+                actor_of(request),
+                form.get("username", ""),
+                form.get("role", ""),
+                form.get("password", ""),
+            )
         except DomainError as exc:
             form.pop("password", None)
             return await self._users_page(request, failed("create", exc, form))
@@ -50,10 +59,11 @@ class AdminPages(PageBase):
     async def update_user(self, request: Req, user_id: int) -> Redirect | Template:
         form = await read_form(request)
         try:
-            changes: dict[str, Any] = {"role": form.get("role") or None,
-                                       "active": {"yes": True, "no": False}.get(
-                                           form.get("active", "")),
-                                       "password": form.get("password") or None}
+            changes: dict[str, Any] = {
+                "role": form.get("role") or None,
+                "active": {"yes": True, "no": False}.get(form.get("active", "")),
+                "password": form.get("password") or None,
+            }
             await auth.update_user(actor_of(request), user_id, **changes)
         except DomainError as exc:
             form.pop("password", None)
@@ -64,11 +74,18 @@ class AdminPages(PageBase):
     async def tokens(self, request: Req) -> Template:
         return await self._tokens_page(request)
 
-    async def _tokens_page(self, request: Req, fail: Failed | None = None,
-                           new_token: str | None = None) -> Template:
+    async def _tokens_page(
+        self, request: Req, fail: Failed | None = None, new_token: str | None = None
+    ) -> Template:
         rows = await users_repo.list_tokens(actor_of(request).user_id)
-        return page(request, "tokens.html", status=422 if fail else 200, tokens=rows,
-                    failed=fail, new_token=new_token)
+        return page(
+            request,
+            "tokens.html",
+            status=422 if fail else 200,
+            tokens=rows,
+            failed=fail,
+            new_token=new_token,
+        )
 
     @post("/tokens", opt=VIEW)
     async def create_token(self, request: Req) -> Template:

@@ -33,15 +33,24 @@ from server.services import catalog, conversion, lookup
 from server.services import stock as stock_service
 
 TRACKING = ("quantity", "lot", "serial")
-EDIT_FIELDS = ("sku", "name", "category", "description", "unit_of_measure", "reorder_point",
-               "unit_cost", "barcodes")
+EDIT_FIELDS = (
+    "sku",
+    "name",
+    "category",
+    "description",
+    "unit_of_measure",
+    "reorder_point",
+    "unit_cost",
+    "barcodes",
+)
 
 
 def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
     changes: dict[str, Any] = {k: form[k] for k in EDIT_FIELDS if k in form}
     if "reorder_point" in changes:
-        changes["reorder_point"] = parse_int(changes["reorder_point"], "reorder_point",
-                                             optional=True)
+        changes["reorder_point"] = parse_int(
+            changes["reorder_point"], "reorder_point", optional=True
+        )
     if "barcodes" in changes:
         changes["barcodes"] = changes["barcodes"].replace(",", " ").split()
     return changes
@@ -49,8 +58,15 @@ def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
 
 class CatalogPages(PageBase):
     @get("/items", opt=VIEW)
-    async def catalog(self, request: Req, q: str = "", tracking: str = "", category: str = "",
-                      location: str = "", page_no: int = 1) -> Template:
+    async def catalog(
+        self,
+        request: Req,
+        q: str = "",
+        tracking: str = "",
+        category: str = "",
+        location: str = "",
+        page_no: int = 1,
+    ) -> Template:
         page_no = max(1, page_no)
         if tracking and tracking not in TRACKING:
             raise InvalidInput("tracking must be quantity, lot or serial", field="tracking")
@@ -58,37 +74,61 @@ class CatalogPages(PageBase):
         if location:
             loc_ids = await places_repo.subtree_ids(await lookup.location_id(location))
         rows, total = await items_repo.list_items(
-            ItemFilter(tracking=tracking or None, category=category or None, q=q or None,
-                       location_ids=loc_ids),
-            sort="sku", descending=False, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
-        return page(request, "items.html", items=[present.item(r, []) for r in rows],
-                    pager=pager(total, page_no), locations=await location_choices(),
-                    query={"q": q, "tracking": tracking, "category": category,
-                           "location": location})
+            ItemFilter(
+                tracking=tracking or None,
+                category=category or None,
+                q=q or None,
+                location_ids=loc_ids,
+            ),
+            sort="sku",
+            descending=False,
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+        return page(
+            request,
+            "items.html",
+            items=[present.item(r, []) for r in rows],
+            pager=pager(total, page_no),
+            locations=await location_choices(),
+            query={"q": q, "tracking": tracking, "category": category, "location": location},
+        )
 
     @post("/items", opt=MANAGE)
     async def create(self, request: Req) -> Redirect | Template:
         form = await read_form(request)
         try:
             item_id = await catalog.create_item(
-                actor_of(request), sku=form.get("sku", ""), name=form.get("name", ""),
-                tracking=form.get("tracking", "quantity"), category=form.get("category", ""),
-                unit_of_measure=form.get("unit_of_measure") or "each")
+                actor_of(request),
+                sku=form.get("sku", ""),
+                name=form.get("name", ""),
+                tracking=form.get("tracking", "quantity"),
+                category=form.get("category", ""),
+                unit_of_measure=form.get("unit_of_measure") or "each",
+            )
         except DomainError as exc:
-            rows, total = await items_repo.list_items(ItemFilter(), sort="sku", descending=False,
-                                                      limit=PAGE_SIZE, offset=0)
-            return page(request, "items.html", status=422,
-                        items=[present.item(r, []) for r in rows], pager=pager(total, 1),
-                        locations=await location_choices(), query={},
-                        failed=failed("create", exc, form))
+            rows, total = await items_repo.list_items(
+                ItemFilter(), sort="sku", descending=False, limit=PAGE_SIZE, offset=0
+            )
+            return page(
+                request,
+                "items.html",
+                status=422,
+                items=[present.item(r, []) for r in rows],
+                pager=pager(total, 1),
+                locations=await location_choices(),
+                query={},
+                failed=failed("create", exc, form),
+            )
         return done(f"/items/{item_id}", f"Created item {form.get('sku', '').upper()}.")
 
     @get("/items/{item_id:int}", opt=VIEW)
     async def item(self, request: Req, item_id: int, page_no: int = 1) -> Template:
         return await self._item_page(request, item_id, max(1, page_no))
 
-    async def _item_page(self, request: Req, item_id: int, page_no: int = 1,
-                         fail: Failed | None = None) -> Template:
+    async def _item_page(
+        self, request: Req, item_id: int, page_no: int = 1, fail: Failed | None = None
+    ) -> Template:
         row = await items_repo.row_with_counts(item_id)
         codes = await items_repo.barcodes_of([item_id])
         item = present.item(row, codes.get(item_id, []))
@@ -97,19 +137,36 @@ class CatalogPages(PageBase):
         total = 0
         if item.tracking == "serial":
             rows, total = await units_repo.list_units(
-                units_repo.UnitFilter(item_id=item_id), sort="tag", descending=False,
-                limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+                units_repo.UnitFilter(item_id=item_id),
+                sort="tag",
+                descending=False,
+                limit=PAGE_SIZE,
+                offset=(page_no - 1) * PAGE_SIZE,
+            )
             units = [present.unit(r) for r in rows]
         else:
             rows, total = await stock_repo.list_stock(
-                item_id=item_id, location_ids=None, lot_id=None, include_zero=False,
-                limit=500, offset=0)
+                item_id=item_id,
+                location_ids=None,
+                lot_id=None,
+                include_zero=False,
+                limit=500,
+                offset=0,
+            )
             stock = [present.stock(r) for r in rows]
-        return page(request, "item.html", status=422 if fail else 200, item=item,
-                    units=units, stock=stock, pager=pager(total, page_no),
-                    locations=await location_choices(), failed=fail,
-                    history=await timeline(limit=25, item_id=item_id),
-                    modes=[(m, m) for m in TRACKING if m != item.tracking])
+        return page(
+            request,
+            "item.html",
+            status=422 if fail else 200,
+            item=item,
+            units=units,
+            stock=stock,
+            pager=pager(total, page_no),
+            locations=await location_choices(),
+            failed=fail,
+            history=await timeline(limit=25, item_id=item_id),
+            modes=[(m, m) for m in TRACKING if m != item.tracking],
+        )
 
     @post("/items/{item_id:int}/edit", opt=MANAGE)
     async def edit(self, request: Req, item_id: int) -> Redirect | Template:
@@ -125,17 +182,24 @@ class CatalogPages(PageBase):
         form = await read_form(request)
         try:
             if form.get("confirm") != "yes":
-                raise InvalidInput("tick the box to confirm the change of tracking",
-                                   field="confirm")
+                raise InvalidInput(
+                    "tick the box to confirm the change of tracking", field="confirm"
+                )
             result = await conversion.convert(
-                actor_of(request), item_id, form.get("tracking", ""),
+                actor_of(request),
+                item_id,
+                form.get("tracking", ""),
                 lot=form.get("lot") or None,
-                on_checked_out=form.get("on_checked_out") or "refuse")
+                on_checked_out=form.get("on_checked_out") or "refuse",
+            )
         except DomainError as exc:
             return await self._item_page(request, item_id, fail=failed("convert", exc, form))
         parts = [f"{v} {k.replace('_', ' ')}" for k, v in result.items() if v]
-        return done(f"/items/{item_id}", "Tracking changed to "
-                    f"{form.get('tracking')}" + (f" ({', '.join(parts)})." if parts else "."))
+        return done(
+            f"/items/{item_id}",
+            "Tracking changed to "
+            f"{form.get('tracking')}" + (f" ({', '.join(parts)})." if parts else "."),
+        )
 
     @post("/items/{item_id:int}/stock", opt=OPERATE)
     async def stock_op(self, request: Req, item_id: int) -> Redirect | Template:
@@ -149,14 +213,17 @@ class CatalogPages(PageBase):
             assert qty is not None
             lot = form.get("lot") or None
             if op == "receive":
-                await stock_service.receive(actor, item_id, location, qty, lot=lot,
-                                            note=form.get("note", ""))
+                await stock_service.receive(
+                    actor, item_id, location, qty, lot=lot, note=form.get("note", "")
+                )
             elif op == "consume":
-                await stock_service.consume(actor, item_id, location, qty, lot=lot,
-                                            note=form.get("note", ""))
+                await stock_service.consume(
+                    actor, item_id, location, qty, lot=lot, note=form.get("note", "")
+                )
             elif op == "adjust":
-                await stock_service.adjust(actor, item_id, location, qty,
-                                           form.get("note", ""), lot=lot)
+                await stock_service.adjust(
+                    actor, item_id, location, qty, form.get("note", ""), lot=lot
+                )
             else:
                 raise InvalidInput("op must be receive, consume or adjust", field="op")
         except DomainError as exc:

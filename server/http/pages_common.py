@@ -49,15 +49,21 @@ async def read_form(request: Req) -> dict[str, str]:
     if "authorization" not in request.headers:
         expected = csrf_token(request)
         if not expected or not hmac.compare_digest(sent, expected):
-            raise Forbidden("this form is out of date or came from another site: "
-                            "reload the page and send it again", code="csrf")
+            raise Forbidden(
+                "this form is out of date or came from another site: "
+                "reload the page and send it again",
+                code="csrf",
+            )
     return values
 
 
 def can(actor: Actor | None) -> dict[str, bool]:
     role = actor.role if actor else Role.VIEWER
-    return {"operate": role.allows(Role.OPERATOR), "manage": role.allows(Role.MANAGER),
-            "admin": role.allows(Role.ADMIN)}
+    return {
+        "operate": role.allows(Role.OPERATOR),
+        "manage": role.allows(Role.MANAGER),
+        "admin": role.allows(Role.ADMIN),
+    }
 
 
 def actor_of(request: Req) -> Actor:
@@ -103,19 +109,28 @@ def label(word: Any) -> str:
 def page(request: Req, template: str, *, status: int = 200, **context: Any) -> Template:
     actor = request.scope.get("user")
     flash = request.cookies.get(FLASH)
-    ctx = {"user": actor, "can": can(actor), "csrf": csrf_token(request),
-           "flash": unquote(flash) if flash else None, "path": request.url.path,
-           "failed": None, "when": when, "label": label, "is_overdue": is_overdue, **context}
+    ctx = {
+        "user": actor,
+        "can": can(actor),
+        "csrf": csrf_token(request),
+        "flash": unquote(flash) if flash else None,
+        "path": request.url.path,
+        "failed": None,
+        "when": when,
+        "label": label,
+        "is_overdue": is_overdue,
+        **context,
+    }
     cookies = [Cookie(key=FLASH, value="", max_age=0, path="/")] if flash else []
-    return Template(template, context=ctx, status_code=status, media_type=MediaType.HTML,
-                    cookies=cookies)
+    return Template(
+        template, context=ctx, status_code=status, media_type=MediaType.HTML, cookies=cookies
+    )
 
 
 def done(url: str, message: str) -> Redirect:
     """POST-redirect-GET, leaving a one-time message for the next page."""
     response = Redirect(url, status_code=303)
-    response.set_cookie(FLASH, quote(message), max_age=60, path="/", httponly=True,
-                        samesite="lax")
+    response.set_cookie(FLASH, quote(message), max_age=60, path="/", httponly=True, samesite="lax")
     return response
 
 
@@ -126,8 +141,9 @@ def parse_datetime(text: str, field_name: str) -> dt.datetime | None:
     try:
         value = dt.datetime.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{field_name} must be a date and time like 2026-01-31T17:00",
-                           field=field_name) from None
+        raise InvalidInput(
+            f"{field_name} must be a date and time like 2026-01-31T17:00", field=field_name
+        ) from None
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
 
 
@@ -152,15 +168,25 @@ def page_domain_error(request: Req, exc: DomainError) -> Response[Any]:
     status = _status_of(exc)
     if status == 401 or not _wants_page(request):
         return errors.domain_error(request, exc)
-    return page(request, "error.html", status=status, title=errors.TITLES.get(status, "Error"),
-                message=exc.message)
+    return page(
+        request,
+        "error.html",
+        status=status,
+        title=errors.TITLES.get(status, "Error"),
+        message=exc.message,
+    )
 
 
 def page_http_error(request: Req, exc: HTTPException) -> Response[Any]:
     if exc.status_code == 401 or not _wants_page(request) or exc.status_code >= 500:
         return errors.http_error(request, exc)
-    return page(request, "error.html", status=exc.status_code,
-                title=errors.TITLES.get(exc.status_code, "Error"), message=str(exc.detail))
+    return page(
+        request,
+        "error.html",
+        status=exc.status_code,
+        title=errors.TITLES.get(exc.status_code, "Error"),
+        message=str(exc.detail),
+    )
 
 
 class PageBase(Controller):
@@ -177,8 +203,9 @@ async def location_choices() -> list[tuple[str, str]]:
     from server.domain.locations import path_of
 
     parents, names, tags = await places_repo.tree_maps()
-    rows, _ = await places_repo.list_locations(parent_id=None, root_only=False, q=None,
-                                               archived=False, limit=5000, offset=0)
+    rows, _ = await places_repo.list_locations(
+        parent_id=None, root_only=False, q=None, archived=False, limit=5000, offset=0
+    )
     live = {r["id"] for r in rows}
     out = [(tags[i], " > ".join(path_of(i, parents, names))) for i in live]
     return sorted(out, key=lambda c: c[1].lower())

@@ -20,12 +20,20 @@ class DashboardPages(PageBase):
         out, out_total = await loans.open_loans(limit=8)
         overdue, overdue_total = await loans.open_loans(overdue=True, limit=8)
         low_rows, low_total = await items_repo.list_items(
-            ItemFilter(low_stock=True), sort="sku", descending=False, limit=8, offset=0)
-        _, item_total = await items_repo.list_items(ItemFilter(), sort="id", descending=False,
-                                                    limit=1, offset=0)
+            ItemFilter(low_stock=True), sort="sku", descending=False, limit=8, offset=0
+        )
+        _, item_total = await items_repo.list_items(
+            ItemFilter(), sort="id", descending=False, limit=1, offset=0
+        )
         return page(
-            request, "home.html",
-            out=out, out_total=out_total, overdue=overdue, overdue_total=overdue_total,
-            low=[present.item(r, []) for r in low_rows], low_total=low_total,
-            item_total=item_total, recent=await timeline(limit=12),
+            request,
+            "home.html",
+            out=out,
+            out_total=out_total,
+            overdue=overdue,
+            overdue_total=overdue_total,
+            low=[present.item(r, []) for r in low_rows],
+            low_total=low_total,
+            item_total=item_total,
+            recent=await timeline(limit=12),
         )

@@ -51,26 +51,49 @@ async def _selection(form: dict[str, str]) -> dict[str, Any]:
 
 class LabelPages(PageBase):
     @get("/labels", opt=VIEW)
-    async def labels_page(self, request: Req, tag: str = "", stock: str = "zebra-2x1",
-                          template: str = "", location: str = "", item: str = "") -> Template:
-        return await self._page(request, {"tag": tag, "stock": stock, "template": template,
-                                          "location": location, "item": item,
-                                          "source": "location" if location else
-                                          "item" if item else "tags", "tags": tag})
+    async def labels_page(
+        self,
+        request: Req,
+        tag: str = "",
+        stock: str = "zebra-2x1",
+        template: str = "",
+        location: str = "",
+        item: str = "",
+    ) -> Template:
+        return await self._page(
+            request,
+            {
+                "tag": tag,
+                "stock": stock,
+                "template": template,
+                "location": location,
+                "item": item,
+                "source": "location" if location else "item" if item else "tags",
+                "tags": tag,
+            },
+        )
 
-    async def _page(self, request: Req, values: dict[str, str],
-                    fail: Failed | None = None) -> Template:
+    async def _page(
+        self, request: Req, values: dict[str, str], fail: Failed | None = None
+    ) -> Template:
         templates = sorted(builtin_templates().values(), key=lambda t: t.name)
         stocks = sorted(labels.stocks().values(), key=lambda s: s.name)
         printers = sorted(get_settings().printers)
-        return page(request, "labels.html", status=422 if fail else 200,
-                    stocks=stocks, templates=templates, printers=printers,
-                    stock_options=[(s.key, s.name) for s in stocks],
-                    template_options=[(t.key, t.name) for t in templates],
-                    printer_options=[(p, p) for p in printers],
-                    locations=await location_choices(), values=values, failed=fail,
-                    preview_qs=urlencode({k: values[k] for k in ("stock", "template")
-                                          if values.get(k)}))
+        return page(
+            request,
+            "labels.html",
+            status=422 if fail else 200,
+            stocks=stocks,
+            templates=templates,
+            printers=printers,
+            stock_options=[(s.key, s.name) for s in stocks],
+            template_options=[(t.key, t.name) for t in templates],
+            printer_options=[(p, p) for p in printers],
+            locations=await location_choices(),
+            values=values,
+            failed=fail,
+            preview_qs=urlencode({k: values[k] for k in ("stock", "template") if values.get(k)}),
+        )
 
     @post("/labels/download", opt=MANAGE)
     async def download(self, request: Req) -> Response[bytes] | Template:
@@ -83,16 +106,22 @@ class LabelPages(PageBase):
             chosen = await labels.gather(actor_of(request), **await _selection(form))
             if not chosen.data:
                 raise InvalidInput("the selection holds no labels", field="source")
-            body = labels.render(chosen.data, stock,
-                                 labels.template(form.get("template") or None, chosen.kind),
-                                 fmt, start_at=parse_int(form.get("start_at") or "1",
-                                                         "start_at") or 1)
+            body = labels.render(
+                chosen.data,
+                stock,
+                labels.template(form.get("template") or None, chosen.kind),
+                fmt,
+                start_at=parse_int(form.get("start_at") or "1", "start_at") or 1,
+            )
         except DomainError as exc:
             if exc.code == "csrf":
                 raise
             return await self._page(request, form, failed("download", exc, form))
-        return Response(body, media_type=labels.FORMATS[fmt], headers={
-            "Content-Disposition": f'attachment; filename="labels-{chosen.kind}.{fmt}"'})
+        return Response(
+            body,
+            media_type=labels.FORMATS[fmt],
+            headers={"Content-Disposition": f'attachment; filename="labels-{chosen.kind}.{fmt}"'},
+        )
 
     @post("/labels/print", opt=MANAGE)
     async def print_labels(self, request: Req) -> Any:
@@ -102,9 +131,12 @@ class LabelPages(PageBase):
             chosen = await labels.gather(actor_of(request), **sel)
             if not chosen.data:
                 raise InvalidInput("the selection holds no labels", field="source")
-            zpl = labels.render(chosen.data, labels.stock(form.get("stock", "")),
-                                labels.template(form.get("template") or None, chosen.kind),
-                                "zpl")
+            zpl = labels.render(
+                chosen.data,
+                labels.stock(form.get("stock", "")),
+                labels.template(form.get("template") or None, chosen.kind),
+                "zpl",
+            )
             await labels.print_zpl(form.get("printer", ""), zpl)
         except DomainError as exc:
             return await self._page(request, form, failed("download", exc, form))

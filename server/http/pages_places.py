@@ -32,8 +32,9 @@ from server.services import labels, loans, lookup, places
 
 async def _tree() -> list[dict[str, Any]]:
     """Every location in depth-first order with its depth, for an indented list."""
-    rows, _ = await places_repo.list_locations(parent_id=None, root_only=False, q=None,
-                                               archived=None, limit=10000, offset=0)
+    rows, _ = await places_repo.list_locations(
+        parent_id=None, root_only=False, q=None, archived=None, limit=10000, offset=0
+    )
     children: dict[int | None, list[dict[str, Any]]] = {}
     for r in rows:
         children.setdefault(r["parent"], []).append(r)
@@ -41,9 +42,16 @@ async def _tree() -> list[dict[str, Any]]:
 
     def walk(parent: int | None, depth: int) -> None:
         for r in children.get(parent, []):
-            out.append({"tag": r["tag"], "name": r["name"], "depth": depth,
-                        "archived": bool(r["archived"])})
+            out.append(
+                {
+                    "tag": r["tag"],
+                    "name": r["name"],
+                    "depth": depth,
+                    "archived": bool(r["archived"]),
+                }
+            )
             walk(r["id"], depth + 1)
+
     walk(None, 0)
     return out
 
@@ -55,8 +63,14 @@ class PlacePages(PageBase):
 
     async def _locations_page(self, request: Req, fail: Failed | None = None) -> Template:
         tree = await _tree()
-        return page(request, "locations.html", status=422 if fail else 200, tree=tree,
-                    parents=await location_choices(), failed=fail)
+        return page(
+            request,
+            "locations.html",
+            status=422 if fail else 200,
+            tree=tree,
+            parents=await location_choices(),
+            failed=fail,
+        )
 
     @post("/locations", opt=MANAGE)
     async def create_location(self, request: Req) -> Redirect | Template:
@@ -64,8 +78,9 @@ class PlacePages(PageBase):
         try:
             parent = form.get("parent", "")
             parent_id = await lookup.location_id(parent, "parent") if parent else None
-            loc_id = await places.create_location(actor_of(request), form.get("name", ""),
-                                                  parent_id)
+            loc_id = await places.create_location(
+                actor_of(request), form.get("name", ""), parent_id
+            )
         except DomainError as exc:
             return await self._locations_page(request, failed("create", exc, form))
         row = await places_repo.location(location_id=loc_id)
@@ -79,45 +94,65 @@ class PlacePages(PageBase):
         parents, names, tags = await places_repo.tree_maps()
         ids = await places_repo.subtree_ids(loc_id)
         unit_rows, unit_total = await units_repo.list_units(
-            units_repo.UnitFilter(location_ids=ids), sort="tag", descending=False,
-            limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE)
+            units_repo.UnitFilter(location_ids=ids),
+            sort="tag",
+            descending=False,
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
         stock_rows, _ = await stock_repo.list_stock(
-            item_id=None, location_ids=ids, lot_id=None, include_zero=False, limit=500,
-            offset=0)
-        crumbs, at = [], row["parent"]
+            item_id=None, location_ids=ids, lot_id=None, include_zero=False, limit=500, offset=0
+        )
+        crumbs: list[dict[str, str]] = []
+        at = row["parent"]
         while at is not None:
             crumbs.insert(0, {"tag": tags[at], "name": names[at]})
             at = parents[at]
-        children = [{"tag": tags[i], "name": names[i]} for i, p in parents.items()
-                    if p == loc_id]
-        return page(request, "location.html", location=present.location(row, parents, names,
-                                                                          tags),
-                    crumbs=crumbs, children=sorted(children, key=lambda c: c["name"].lower()),
-                    units=[present.unit(r) for r in unit_rows], pager=pager(unit_total, page_no),
-                    stock=[present.stock(r) for r in stock_rows],
-                    loc_path=" > ".join(path_of(loc_id, parents, names)),
-                    stocks=list(labels.stocks().values()),
-                    history=await timeline(limit=25, location_id=loc_id))
+        children = [{"tag": tags[i], "name": names[i]} for i, p in parents.items() if p == loc_id]
+        return page(
+            request,
+            "location.html",
+            location=present.location(row, parents, names, tags),
+            crumbs=crumbs,
+            children=sorted(children, key=lambda c: c["name"].lower()),
+            units=[present.unit(r) for r in unit_rows],
+            pager=pager(unit_total, page_no),
+            stock=[present.stock(r) for r in stock_rows],
+            loc_path=" > ".join(path_of(loc_id, parents, names)),
+            stocks=list(labels.stocks().values()),
+            history=await timeline(limit=25, location_id=loc_id),
+        )
 
     @get("/people", opt=VIEW)
     async def people(self, request: Req, q: str = "", page_no: int = 1) -> Template:
         return await self._people_page(request, q, max(1, page_no))
 
-    async def _people_page(self, request: Req, q: str = "", page_no: int = 1,
-                           fail: Failed | None = None) -> Template:
-        rows, total = await places_repo.list_people(q=q or None, active=None, limit=PAGE_SIZE,
-                                                    offset=(page_no - 1) * PAGE_SIZE)
-        return page(request, "people.html", status=422 if fail else 200,
-                    people=[present.person(r) for r in rows], pager=pager(total, page_no),
-                    query={"q": q}, failed=fail)
+    async def _people_page(
+        self, request: Req, q: str = "", page_no: int = 1, fail: Failed | None = None
+    ) -> Template:
+        rows, total = await places_repo.list_people(
+            q=q or None, active=None, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
+        )
+        return page(
+            request,
+            "people.html",
+            status=422 if fail else 200,
+            people=[present.person(r) for r in rows],
+            pager=pager(total, page_no),
+            query={"q": q},
+            failed=fail,
+        )
 
     @post("/people", opt=MANAGE)
     async def create_person(self, request: Req) -> Redirect | Template:
         form = await read_form(request)
         try:
             person_id = await places.create_person(
-                actor_of(request), form.get("name", ""), email=form.get("email", ""),
-                badge_code=form.get("badge_code") or None)
+                actor_of(request),
+                form.get("name", ""),
+                email=form.get("email", ""),
+                badge_code=form.get("badge_code") or None,
+            )
         except DomainError as exc:
             return await self._people_page(request, fail=failed("create", exc, form))
         row = await places_repo.person(person_id=person_id)
@@ -129,6 +164,12 @@ class PlacePages(PageBase):
         row = await places_repo.person(person_id=person_id)
         held, held_total = await loans.open_loans(person_id=person_id, limit=200)
         _, overdue_total = await loans.open_loans(person_id=person_id, overdue=True, limit=1)
-        return page(request, "person.html", person=present.person(row), held=held,
-                    held_total=held_total, overdue_total=overdue_total,
-                    history=await timeline(limit=50, person_id=person_id))
+        return page(
+            request,
+            "person.html",
+            person=present.person(row),
+            held=held,
+            held_total=held_total,
+            overdue_total=overdue_total,
+            history=await timeline(limit=50, person_id=person_id),
+        )

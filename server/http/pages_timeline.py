@@ -50,12 +50,10 @@ def _verb(e: EventOut) -> str:
         return label(action).capitalize()
     if e.kind == "unit.condition_changed":
         return f"Condition set to {label(e.details.get('condition'))}"
-    if e.kind.startswith("stock.") and e.quantity_delta is not None:
-        return f"{label(e.kind.split('.', 1)[1]).capitalize()} {e.quantity_delta:+d}"
-    if e.kind.startswith("stock.") and e.quantity is not None:
-        return f"{label(e.kind.split('.', 1)[1]).capitalize()} {e.quantity}"
     if e.kind == "stock.adjusted":
-        return f"Adjusted to {e.details.get('counted')}"
+        return f"Adjusted to {e.details.get('counted')} (was {e.details.get('was')})"
+    if e.kind.startswith("stock.") and e.quantity is not None:
+        return f"{label(e.kind.split('.', 1)[1]).capitalize()} {abs(e.quantity)}"
     if e.kind == "item.tracking_changed":
         return f"Tracking changed from {e.details.get('from')} to {e.details.get('to')}"
     noun, _, verb = e.kind.partition(".")
@@ -65,9 +63,17 @@ def _verb(e: EventOut) -> str:
 async def describe(row: dict[str, Any], names: Names) -> dict[str, Any]:
     e = present.event(row)
     return {
-        "id": e.id, "at": when(e.at), "iso": e.at.isoformat(), "actor": e.actor,
-        "kind": e.kind, "verb": _verb(e), "item": e.item, "item_id": row.get("item_id"),
-        "unit": e.unit, "lot": e.lot, "note": e.note,
+        "id": e.id,
+        "at": when(e.at),
+        "iso": e.at.isoformat(),
+        "actor": e.actor,
+        "kind": e.kind,
+        "verb": _verb(e),
+        "item": e.item,
+        "item_id": row.get("item_id"),
+        "unit": e.unit,
+        "lot": e.lot,
+        "note": e.note,
         "from_location": _place(names, e.from_location),
         "to_location": _place(names, e.to_location),
         "from_person": await _who(names, e.from_person),

@@ -55,19 +55,35 @@ class UnitPages(PageBase):
         found = await units_repo.get(tag=lookup.unit_tag(tag))
         unit = present.unit(await units_repo.detail(found.id))
         item = present.item(await items_repo.row_with_counts(unit.item.id), [])
-        actions = [t.action for t in TRANSITIONS.values()
-                   if found.status in t.sources and t.action not in CUSTODY]
-        return page(request, "unit.html", status=422 if fail else 200, unit=unit, item=item,
-                    actions=actions, can_check_out="check_out" in _allowed(found.status),
-                    can_check_in="check_in" in _allowed(found.status),
-                    locations=await location_choices(), people=await people_choices(),
-                    history=await timeline(limit=100, unit_id=found.id), failed=fail,
-                    custom_names=[f"custom.{f.key}" for f in item.custom_fields],
-                    choice_options={f.key: [(c, c) for c in f.choices]
-                                    for f in item.custom_fields})
+        actions = [
+            t.action
+            for t in TRANSITIONS.values()
+            if found.status in t.sources and t.action not in CUSTODY
+        ]
+        return page(
+            request,
+            "unit.html",
+            status=422 if fail else 200,
+            unit=unit,
+            item=item,
+            actions=actions,
+            can_check_out="check_out" in _allowed(found.status),
+            can_check_in="check_in" in _allowed(found.status),
+            locations=await location_choices(),
+            people=await people_choices(),
+            history=await timeline(limit=100, unit_id=found.id),
+            failed=fail,
+            custom_names=[f"custom.{f.key}" for f in item.custom_fields],
+            choice_options={f.key: [(c, c) for c in f.choices] for f in item.custom_fields},
+        )
 
-    async def _act(self, request: Req, tag: str, form_name: str,
-                   work: Callable[[dict[str, str]], Awaitable[str]]) -> Redirect | Template:
+    async def _act(
+        self,
+        request: Req,
+        tag: str,
+        form_name: str,
+        work: Callable[[dict[str, str]], Awaitable[str]],
+    ) -> Redirect | Template:
         form = await read_form(request)
         tag = lookup.unit_tag(tag)
         try:
@@ -84,27 +100,37 @@ class UnitPages(PageBase):
             loc = await lookup.location_id(form.get("location", ""))
             await units.move_unit(actor_of(request), tag, loc, form.get("note", ""))
             return "Moved."
+
         return await self._act(request, tag, "move", work)
 
     @post("/units/{tag:str}/check-out", opt=OPERATE)
     async def check_out(self, request: Req, tag: str) -> Redirect | Template:
         async def work(form: dict[str, str]) -> str:
             person = await lookup.person_id(form.get("person", ""))
-            await units.check_out(actor_of(request), tag, person,
-                                  due_at=parse_datetime(form.get("due_at", ""), "due_at"),
-                                  note=form.get("note", ""))
+            await units.check_out(
+                actor_of(request),
+                tag,
+                person,
+                due_at=parse_datetime(form.get("due_at", ""), "due_at"),
+                note=form.get("note", ""),
+            )
             return "Checked out."
+
         return await self._act(request, tag, "check_out", work)
 
     @post("/units/{tag:str}/check-in", opt=OPERATE)
     async def check_in(self, request: Req, tag: str) -> Redirect | Template:
         async def work(form: dict[str, str]) -> str:
             loc = form.get("location", "")
-            await units.check_in(actor_of(request), tag,
-                                 location_id=await lookup.location_id(loc) if loc else None,
-                                 condition=form.get("condition") or None,
-                                 note=form.get("note", ""))
+            await units.check_in(
+                actor_of(request),
+                tag,
+                location_id=await lookup.location_id(loc) if loc else None,
+                condition=form.get("condition") or None,
+                note=form.get("note", ""),
+            )
             return "Checked in."
+
         return await self._act(request, tag, "check_in", work)
 
     @post("/units/{tag:str}/status", opt=OPERATE)
@@ -113,14 +139,17 @@ class UnitPages(PageBase):
             action = form.get("action", "")
             await units.act(actor_of(request), tag, action, form.get("note", ""))
             return f"Done: {action.replace('_', ' ')}."
+
         return await self._act(request, tag, "status", work)
 
     @post("/units/{tag:str}/condition", opt=OPERATE)
     async def condition(self, request: Req, tag: str) -> Redirect | Template:
         async def work(form: dict[str, str]) -> str:
-            await units.set_condition(actor_of(request), tag, form.get("condition", ""),
-                                      form.get("note", ""))
+            await units.set_condition(
+                actor_of(request), tag, form.get("condition", ""), form.get("note", "")
+            )
             return "Condition saved."
+
         return await self._act(request, tag, "condition", work)
 
     @post("/units/{tag:str}/edit", opt=MANAGE)
@@ -128,9 +157,11 @@ class UnitPages(PageBase):
         async def work(form: dict[str, str]) -> str:
             found = await units_repo.get(tag=lookup.unit_tag(tag))
             item = present.item(await items_repo.row_with_counts(found.item_id), [])
-            await units.update_unit(actor_of(request), found.tag,
-                                    _edit_changes(form, item.custom_fields))
+            await units.update_unit(
+                actor_of(request), found.tag, _edit_changes(form, item.custom_fields)
+            )
             return "Saved the unit."
+
         return await self._act(request, tag, "edit", work)
 
 

@@ -226,6 +226,10 @@ async def _move_seen(actor: Actor, audit_id: int, line: Line, target: int, note:
     if unit.collapsed or unit.status is Status.RETIRED:
         done["skipped"].append({"unit": unit.tag, "why": f"it is {unit.status.value}"})
         return
+    loc = await places_repo.location(location_id=target)
+    if loc["archived"]:  # as units.move_unit refuses it
+        raise Conflict(f"location {loc['name']} is archived: cannot move {unit.tag} there",
+                       field="location", code="location_archived")
     steps: list[str] = []
     if unit.status is Status.CHECKED_OUT:
         steps.append("check_in")  # found on the shelf: it is back

@@ -106,7 +106,8 @@ async def bulk_check_out(actor: Actor, person_id: int, codes: list[str], *,
                          note: str = "") -> dict[str, Any]:
     """Check out each unit tag to one person. Each code gets a result. With
     `all_or_nothing`, the whole list is one transaction: every code is still tried (so the
-    answer says why each one failed), then any refusal rolls everything back."""
+    answer says why each one failed), then any refusal rolls everything back and raises
+    Conflict `bulk_refused` whose details hold the per-code results."""
     if not codes:
         raise InvalidInput("give at least one unit tag", field="codes")
     if len(codes) > 500:
@@ -146,7 +147,11 @@ async def bulk_check_out(actor: Actor, person_id: int, codes: list[str], *,
                 r.update(ok=False, event_id=None, message=f"{r['tag']} not checked out: "
                          "another code in the list was refused (all or nothing)",
                          error={"code": "rolled_back", "detail": "rolled back"})
-        return _bulk_answer(results, rolled_back=True)
+        answer = _bulk_answer(results, rolled_back=True)
+        bad = sum(1 for r in results if r["error"]["code"] != "rolled_back")
+        raise Conflict(f"nothing was checked out: {bad} of {len(codes)} codes were refused "
+                       "(all or nothing)", field="codes", code="bulk_refused",
+                       details=answer) from None
     return _bulk_answer(results, rolled_back=False)
 
 

@@ -122,3 +122,15 @@ def test_an_unknown_printer_is_named_in_the_refusal(manager):
     body = problem(manager.post("/api/v1/labels/print", json={
         "printer": "nowhere", "stock": "zebra-2x1", "tags": [shelf["tag"]]}), 404, "printer")
     assert "nowhere" in body["detail"]
+
+
+def test_a_printer_that_does_not_answer_gives_503_naming_it(manager, monkeypatch):
+    closed = socket.create_server(("127.0.0.1", 0))
+    port = closed.getsockname()[1]
+    closed.close()  # nothing listens there now
+    settings = replace(label_service.get_settings(), printers={"dock": ("127.0.0.1", port)})
+    monkeypatch.setattr(label_service, "get_settings", lambda: settings)
+    shelf = location(manager)
+    body = problem(manager.post("/api/v1/labels/print", json={
+        "printer": "dock", "stock": "zebra-2x1", "tags": [shelf["tag"]]}), 503, "printer")
+    assert f"127.0.0.1:{port}" in body["detail"]

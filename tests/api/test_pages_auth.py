@@ -9,7 +9,7 @@ from server.services.demo import load_demo
 from tests.conftest import As
 
 PAGES = ["/", "/items", "/items/{item}", "/units/{unit}", "/locations", "/locations/{location}",
-         "/people", "/people/{person}", "/loans", "/loans?overdue=true", "/labels",
+         "/people", "/people/{person}", "/loans", "/loans?overdue=true", "/audits", "/labels",
          "/labels?tag={unit}", "/tokens"]
 
 

@@ -9,7 +9,8 @@ from server.domain.tags import Tag, TagKind
 from server.domain.vocab import Role
 from tests.conftest import As
 
-PUBLIC = {("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"),
+# /sw.js: the scanning page's service worker, a static script served from the root scope
+PUBLIC = {("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("GET", "/sw.js"),
           ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 OWN_TOKENS = {("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id:int}")}

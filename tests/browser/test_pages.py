@@ -30,7 +30,7 @@ def refs(server: PagesServer) -> dict[str, Any]:
 def pages_for(r: dict[str, Any], role: str) -> list[str]:
     paths = ["/", "/items", f"/items/{r['item']}", f"/units/{r['unit']}", "/locations",
              f"/locations/{r['location']}", "/people", f"/people/{r['person']}", "/loans",
-             "/loans?overdue=true", f"/labels?tag={r['unit']}", "/tokens"]
+             "/loans?overdue=true", "/audits", f"/labels?tag={r['unit']}", "/tokens"]
     return [*paths, "/users"] if role == "admin" else paths
 
 
@@ -128,6 +128,17 @@ def test_screenshots_of_the_unit_page_and_the_dashboard(login_as, pages_server, 
     """Written to docs/img when TAGTRACK_SCREENSHOTS=1, else to a temporary folder."""
     out = DOCS_IMG if os.environ.get("TAGTRACK_SCREENSHOTS") == "1" else tmp_path
     r = refs(pages_server)
+    late = next(t for t in reversed(r["drills"])
+                if pages_server.api("GET", f"/api/v1/units/{t}")["status"] == "available")
+    sam = pages_server.api("GET", "/api/v1/people", params={"q": "Sam"})["people"][0]["tag"]
+    pages_server.api("POST", f"/api/v1/units/{late}/check-out",
+                     json={"person": sam, "due_at": "2026-01-05T17:00:00Z",
+                           "note": "training day"})
+    beans = pages_server.api("GET", "/api/v1/stock", params={"item": "COF-ESP-1KG"})["stock"]
+    shelf = max(beans, key=lambda s: s["quantity"])
+    pages_server.api("POST", "/api/v1/stock/consume",
+                     json={"item": "COF-ESP-1KG", "location": shelf["location"]["tag"],
+                           "quantity": shelf["quantity"] - 4, "note": "café opening week"})
     page = login_as("operator", {"width": 1280, "height": 900}).page
     page.goto(f"/units/{r['unit']}")
     page.wait_for_load_state("load")
