@@ -42,6 +42,12 @@ POOL_SIZE = 4
 POOL_WAIT_S = 2.0
 # Inside a write transaction whose statements run inline, give other tasks a turn this often.
 INLINE_YIELD_S = 0.005
+# A SELECT outside a transaction first runs on the event loop's thread; one that takes
+# longer than this (checked every INLINE_CHECK_OPS SQLite VM steps) is stopped and run on a
+# pooled connection's thread instead, so a long report never holds the server up.
+INLINE_READ_MAX_S = 0.002
+INLINE_CHECK_OPS = 2000
+_GIVE_UP = {sqlite3.SQLITE_INTERRUPT, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED}
 
 
 class _PooledConnection:
@@ -80,6 +86,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         # each pooled connection's sqlite3 connection, for statements run inline
         self._raw: weakref.WeakKeyDictionary[aiosqlite.Connection, sqlite3.Connection] = \
             weakref.WeakKeyDictionary()
+        self._reader: sqlite3.Connection | None = None  # see _read_inline
+        self._reader_deadline = 0.0
+        self.inline_fallbacks = 0  # inline reads that gave up and went to the pool
         self.opened = 0  # connections opened so far (the benchmark reads it)
 
     async def _open(self) -> aiosqlite.Connection:
@@ -108,6 +117,9 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._open_count = 0
             self._overflow = set()
             self._write_lock = asyncio.Lock()
+            if self._reader is not None:
+                self._reader.close()
+            self._reader = None
             self._loop = loop
 
     def write_lock(self) -> asyncio.Lock:
@@ -191,6 +203,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop.create_task(conn.close())
 
     async def close_pool(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         idle, self._idle = self._idle, []
         self._open_count -= len(idle)
         for conn in idle:
@@ -199,8 +214,42 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def get_connection(self) -> Any:
         return _PooledConnection(await self._acquire(), self)
 
+    def _inline_reader(self) -> sqlite3.Connection:
+        if self._reader is None:
+            reader = sqlite3.connect(**{**self.connection_kwargs, "timeout": 0,
+                                        "check_same_thread": False})
+            reader.row_factory = dict_factory
+            reader.execute("PRAGMA busy_timeout = 0")
+            reader.execute("PRAGMA query_only = ON")  # it can only ever read
+            reader.set_progress_handler(self._too_long, INLINE_CHECK_OPS)
+            self._reader = reader
+        return self._reader
+
+    def _too_long(self) -> int:
+        return int(time.perf_counter() > self._reader_deadline)
+
+    def _read_inline(self, query: str, args: list[Any]) -> Any:
+        """A SELECT outside any transaction, run on the event loop's thread on a read-only
+        connection that never waits: if SQLite would wait for a lock, or the statement
+        runs longer than INLINE_READ_MAX_S, it gives up and returns None, and the caller
+        runs the statement the usual way (on a pooled connection's thread)."""
+        self._check_loop()
+        reader = self._inline_reader()
+        self._reader_deadline = time.perf_counter() + INLINE_READ_MAX_S
+        try:
+            return reader.execute(query, args).fetchall()
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode in _GIVE_UP:
+                self.inline_fallbacks += 1
+                return None
+            raise
+
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
                                      query_type: str = "generic", table: Any = None) -> Any:
+        if query[:7].lstrip().upper().startswith("SELECT"):
+            rows = self._read_inline(query, args or [])
+            if rows is not None:
+                return rows
         conn = await self._acquire()
         try:
             # one round trip to the connection's thread: execute and fetch together

@@ -45,40 +45,75 @@ class Line:
 
 def ensure_open(status: str) -> None:
     if status != OPEN:
-        raise Conflict(f"this audit is {status}: scans are no longer taken",
-                       code=f"audit_{status}")
+        raise Conflict(f"this audit is {status}: scans are no longer taken", code=f"audit_{status}")
 
 
-def scan_unit(line: Line | None, *, unit_id: int, item_id: int, system_location_id: int,
-              custodian_id: int | None, status: str,
-              at_location_id: int | None) -> tuple[Line, str]:
+def scan_unit(
+    line: Line | None,
+    *,
+    unit_id: int,
+    item_id: int,
+    system_location_id: int,
+    custodian_id: int | None,
+    status: str,
+    at_location_id: int | None,
+) -> tuple[Line, str]:
     """Mark a unit seen. Answers the new line and what happened: found, again (scanned
     before) or unexpected (not in the expected set)."""
     if line is not None:
         outcome = "again" if line.found else ("found" if line.expected else "unexpected")
-        return replace(line, found=True, scans=line.scans + 1,
-                       scanned_location_id=at_location_id), outcome
-    new = Line(id=0, kind=UNIT, unit_id=unit_id, item_id=item_id,
-               location_id=system_location_id, custodian_id=custodian_id, status=status,
-               scanned_location_id=at_location_id, expected=False, found=True, scans=1)
+        return replace(
+            line, found=True, scans=line.scans + 1, scanned_location_id=at_location_id
+        ), outcome
+    new = Line(
+        id=0,
+        kind=UNIT,
+        unit_id=unit_id,
+        item_id=item_id,
+        location_id=system_location_id,
+        custodian_id=custodian_id,
+        status=status,
+        scanned_location_id=at_location_id,
+        expected=False,
+        found=True,
+        scans=1,
+    )
     return new, "unexpected"
 
 
-def count(line: Line | None, *, item_id: int, lot_id: int | None, location_id: int,
-          on_hand: int, quantity: int) -> Line:
+def count(
+    line: Line | None,
+    *,
+    item_id: int,
+    lot_id: int | None,
+    location_id: int,
+    on_hand: int,
+    quantity: int,
+) -> Line:
     """Add a counted quantity of an item (a lot) at the location being counted. Counts add
     up: several piles of one item on a shelf are scanned one after the other. Zero is a
     count too (the shelf was checked and holds none)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InvalidInput("quantity must be a whole number, zero or more", field="quantity")
     if line is None:
-        line = Line(id=0, kind=COUNT, item_id=item_id, lot_id=lot_id, location_id=location_id,
-                    scanned_location_id=location_id, expected=False)
+        line = Line(
+            id=0,
+            kind=COUNT,
+            item_id=item_id,
+            lot_id=lot_id,
+            location_id=location_id,
+            scanned_location_id=location_id,
+            expected=False,
+        )
     if line.counted_quantity is None:
         # compare with the system's count when the shelf is counted, not when the audit began
         line = replace(line, expected_quantity=on_hand)
-    return replace(line, found=True, scans=line.scans + 1,
-                   counted_quantity=(line.counted_quantity or 0) + quantity)
+    return replace(
+        line,
+        found=True,
+        scans=line.scans + 1,
+        counted_quantity=(line.counted_quantity or 0) + quantity,
+    )
 
 
 def unknown(line: Line | None, code: str) -> Line:
@@ -100,12 +135,17 @@ class Report:
 
     def totals(self) -> dict[str, int]:
         units_expected = len(self.found) + len(self.missing)
-        return {"expected": units_expected, "found": len(self.found),
-                "missing": len(self.missing), "unexpected": len(self.unexpected),
-                "misplaced": len(self.misplaced),
-                "unknown": len(self.unknown), "counted": len(self.counted),
-                "count_differences": len(self.differences),
-                "not_counted": len(self.not_counted)}
+        return {
+            "expected": units_expected,
+            "found": len(self.found),
+            "missing": len(self.missing),
+            "unexpected": len(self.unexpected),
+            "misplaced": len(self.misplaced),
+            "unknown": len(self.unknown),
+            "counted": len(self.counted),
+            "count_differences": len(self.differences),
+            "not_counted": len(self.not_counted),
+        }
 
 
 def report(lines: list[Line]) -> Report:
@@ -116,8 +156,11 @@ def report(lines: list[Line]) -> Report:
         found=[ln for ln in units if ln.expected and ln.found],
         missing=[ln for ln in units if ln.expected and not ln.found],
         unexpected=[ln for ln in units if not ln.expected],
-        misplaced=[ln for ln in units if ln.expected and ln.found
-                   and ln.scanned_location_id not in (None, ln.location_id)],
+        misplaced=[
+            ln
+            for ln in units
+            if ln.expected and ln.found and ln.scanned_location_id not in (None, ln.location_id)
+        ],
         unknown=[ln for ln in lines if ln.kind == UNKNOWN],
         counted=counted,
         differences=[ln for ln in counted if ln.difference],
@@ -149,8 +192,9 @@ def plan(lines: list[Line], options: Options) -> Plan:
         moves=r.unexpected + r.misplaced if options.move_unexpected else [],
         adjustments=r.differences if options.adjust_counts else [],
         lost=r.missing if options.mark_missing_lost else [],
-        seen=sorted({ln.unit_id for ln in lines if ln.kind == UNIT and ln.found
-                     and ln.unit_id is not None}),
+        seen=sorted(
+            {ln.unit_id for ln in lines if ln.kind == UNIT and ln.found and ln.unit_id is not None}
+        ),
     )
 
 

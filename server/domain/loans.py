@@ -44,8 +44,17 @@ class Loan:
         return self.status == OPEN and self.due_at is not None and self.due_at < now
 
 
-def lend(item: Item, key: StockKey, on_hand: int, person_id: int, quantity: int, where: str,
-         *, due_at: dt.datetime | None = None, note: str = "") -> EventDraft:
+def lend(
+    item: Item,
+    key: StockKey,
+    on_hand: int,
+    person_id: int,
+    quantity: int,
+    where: str,
+    *,
+    due_at: dt.datetime | None = None,
+    note: str = "",
+) -> EventDraft:
     """The event of lending `quantity` from the stock at `key` to a person. A lend never
     drives a count below zero, even for items that allow negative stock: nobody can hand
     over what is not on the shelf."""
@@ -60,9 +69,16 @@ def lend(item: Item, key: StockKey, on_hand: int, person_id: int, quantity: int,
             details={"on_hand": on_hand, "asked": quantity},
         )
     details = {"due_at": due_at.isoformat()} if due_at is not None else {}
-    return EventDraft(kind=EventKind.STOCK_LENT, item_id=item.id, lot_id=key.lot_id,
-                      quantity=quantity, from_location_id=key.location_id,
-                      to_person_id=person_id, note=note, details=details)
+    return EventDraft(
+        kind=EventKind.STOCK_LENT,
+        item_id=item.id,
+        lot_id=key.lot_id,
+        quantity=quantity,
+        from_location_id=key.location_id,
+        to_person_id=person_id,
+        note=note,
+        details=details,
+    )
 
 
 def for_loan(draft: EventDraft, loan_id: int) -> EventDraft:
@@ -76,16 +92,33 @@ def repayment_order(loan: Loan) -> tuple[bool, dt.datetime, int]:
     return (loan.due_at is None, loan.due_at or far, loan.id)
 
 
-def give_back(item: Item, loans: list[Loan], person_id: int, person_name: str, quantity: int,
-              to_location_id: int, *, lot_id: int | None = None,
-              note: str = "") -> tuple[list[Loan], EventDraft]:
+def give_back(
+    item: Item,
+    loans: list[Loan],
+    person_id: int,
+    person_name: str,
+    quantity: int,
+    to_location_id: int,
+    *,
+    lot_id: int | None = None,
+    note: str = "",
+) -> tuple[list[Loan], EventDraft]:
     """Return `quantity` held by the person. `loans` are the person's open loans of this
     item and lot; the answer is the loans that changed and the event."""
     item.ensure_tracking(*COUNTED, doing="return a count (check in its units instead)")
     check_lot(item, lot_id)
     check_quantity(quantity)
-    mine = sorted((ln for ln in loans if ln.person_id == person_id and ln.item_id == item.id
-                   and ln.lot_id == lot_id and ln.outstanding > 0), key=repayment_order)
+    mine = sorted(
+        (
+            ln
+            for ln in loans
+            if ln.person_id == person_id
+            and ln.item_id == item.id
+            and ln.lot_id == lot_id
+            and ln.outstanding > 0
+        ),
+        key=repayment_order,
+    )
     held = sum(ln.outstanding for ln in mine)
     if quantity > held:
         raise Conflict(
@@ -102,9 +135,16 @@ def give_back(item: Item, loans: list[Loan], person_id: int, person_name: str, q
         changed.append(replace(loan, quantity_returned=loan.quantity_returned + take))
         paid.append([loan.id, take])
         left -= take
-    event = EventDraft(kind=EventKind.STOCK_RETURNED, item_id=item.id, lot_id=lot_id,
-                       quantity=quantity, to_location_id=to_location_id,
-                       from_person_id=person_id, note=note, details={"loans": paid})
+    event = EventDraft(
+        kind=EventKind.STOCK_RETURNED,
+        item_id=item.id,
+        lot_id=lot_id,
+        quantity=quantity,
+        to_location_id=to_location_id,
+        from_person_id=person_id,
+        note=note,
+        details={"loans": paid},
+    )
     return changed, event
 
 

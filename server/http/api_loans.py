@@ -116,13 +116,17 @@ def _stamp(value: Any) -> dt.datetime | None:
 def loan_out(row: dict[str, Any], now: dt.datetime) -> LoanOut:
     due = _stamp(row["due_at"])
     return LoanOut(
-        kind=row["kind"], id=row["id"],
-        unit=None if row["unit_tag"] is None else UnitBrief(row["id"], row["unit_tag"],
-                                                             row["serial"]),
-        item=ItemRef(row["item_id"], row["item_sku"], row["item_name"]), lot=row["lot_code"],
+        kind=row["kind"],
+        id=row["id"],
+        unit=None
+        if row["unit_tag"] is None
+        else UnitBrief(row["id"], row["unit_tag"], row["serial"]),
+        item=ItemRef(row["item_id"], row["item_sku"], row["item_name"]),
+        lot=row["lot_code"],
         quantity=int(row["quantity"]),
         person=Ref(row["person_id"], row["person_tag"], row["person_name"]),
-        due_at=due, overdue=due is not None and due < now,
+        due_at=due,
+        overdue=due is not None and due < now,
         location=Ref(row["location_id"], row["location_tag"], row["location_name"]),
         lent_at=_stamp(row["lent_at"]),
     )
@@ -137,70 +141,111 @@ class LoanController(Controller):
     tags = ["loans"]
 
     @get("/loans", opt=VIEW, summary="Open loans: units checked out and quantities lent")
-    async def list_loans(self, limit: Limit = 50, offset: Offset = 0, person: str | None = None,
-                         item: str | None = None, overdue: bool = False) -> LoanPage:
+    async def list_loans(
+        self,
+        limit: Limit = 50,
+        offset: Offset = 0,
+        person: str | None = None,
+        item: str | None = None,
+        overdue: bool = False,
+    ) -> LoanPage:
         person_id = None if person is None else await lookup.person_id(person)
-        item_id = None if item is None else await lookup.item_id(
-            int(item) if item.isdigit() else item)
-        rows, total = await loans.open_loans(person_id=person_id, item_id=item_id,
-                                             overdue=overdue, limit=limit, offset=offset)
+        item_id = (
+            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+        )
+        rows, total = await loans.open_loans(
+            person_id=person_id, item_id=item_id, overdue=overdue, limit=limit, offset=offset
+        )
         now = dt.datetime.now(dt.UTC)
-        return LoanPage(loans=[loan_out(r, now) for r in rows], total=total, limit=limit,
-                        offset=offset)
+        return LoanPage(
+            loans=[loan_out(r, now) for r in rows], total=total, limit=limit, offset=offset
+        )
 
     @get("/loans/overdue", opt=VIEW, summary="Open loans past their due date, oldest first")
     async def overdue(self, limit: Limit = 50, offset: Offset = 0) -> LoanPage:
         rows, total = await loans.open_loans(overdue=True, limit=limit, offset=offset)
         now = dt.datetime.now(dt.UTC)
-        return LoanPage(loans=[loan_out(r, now) for r in rows], total=total, limit=limit,
-                        offset=offset)
+        return LoanPage(
+            loans=[loan_out(r, now) for r in rows], total=total, limit=limit, offset=offset
+        )
 
-    @get("/people/{ref:str}/loans", opt=VIEW,
-         summary="What a person holds now: units checked out and open quantity loans")
+    @get(
+        "/people/{ref:str}/loans",
+        opt=VIEW,
+        summary="What a person holds now: units checked out and open quantity loans",
+    )
     async def person_loans(self, ref: str) -> PersonLoans:
         person_id = await lookup.person_id(ref)
         rows, _ = await loans.open_loans(person_id=person_id, limit=10_000)
         now = dt.datetime.now(dt.UTC)
         out = [loan_out(r, now) for r in rows]
         p = await places_repo.person(person_id=person_id)
-        return PersonLoans(person=Ref(p["id"], p["tag"], p["name"]),
-                           units=[ln for ln in out if ln.kind == "unit"],
-                           quantities=[ln for ln in out if ln.kind == "quantity"],
-                           overdue=sum(1 for ln in out if ln.overdue))
+        return PersonLoans(
+            person=Ref(p["id"], p["tag"], p["name"]),
+            units=[ln for ln in out if ln.kind == "unit"],
+            quantities=[ln for ln in out if ln.kind == "quantity"],
+            overdue=sum(1 for ln in out if ln.overdue),
+        )
 
-    @post("/loans/lend", opt=OPERATE,
-          summary="Lend a quantity of a counted item from a location to a person")
+    @post(
+        "/loans/lend",
+        opt=OPERATE,
+        summary="Lend a quantity of a counted item from a location to a person",
+    )
     async def lend(self, data: JSONBody[LendIn], request: Req) -> LoanEvent:
         item_id = await lookup.item_id(data.item)
         lot_id = await loans.lot_id_for(item_id, data.lot)
         person_id = await lookup.person_id(data.person)
-        event = await loans.lend(actor_of(request), item_id,
-                                 await lookup.location_id(data.location), person_id,
-                                 data.quantity, lot_id=lot_id, due_at=data.due_at,
-                                 note=data.note)
+        event = await loans.lend(
+            actor_of(request),
+            item_id,
+            await lookup.location_id(data.location),
+            person_id,
+            data.quantity,
+            lot_id=lot_id,
+            due_at=data.due_at,
+            note=data.note,
+        )
         return LoanEvent(event_id=event, held=await _held(item_id, person_id, lot_id))
 
-    @post("/loans/return", opt=OPERATE,
-          summary="Take back all or part of a quantity a person holds, into a location")
+    @post(
+        "/loans/return",
+        opt=OPERATE,
+        summary="Take back all or part of a quantity a person holds, into a location",
+    )
     async def give_back(self, data: JSONBody[ReturnIn], request: Req) -> LoanEvent:
         item_id = await lookup.item_id(data.item)
         lot_id = await loans.lot_id_for(item_id, data.lot)
         person_id = await lookup.person_id(data.person)
-        event = await loans.give_back(actor_of(request), item_id, person_id, data.quantity,
-                                      await lookup.location_id(data.location), lot_id=lot_id,
-                                      note=data.note)
+        event = await loans.give_back(
+            actor_of(request),
+            item_id,
+            person_id,
+            data.quantity,
+            await lookup.location_id(data.location),
+            lot_id=lot_id,
+            note=data.note,
+        )
         return LoanEvent(event_id=event, held=await _held(item_id, person_id, lot_id))
 
-    @post("/loans/bulk-check-out", opt=OPERATE, status_code=200,
-          summary="Check out a list of unit tags to one person, with a result per code",
-          description="Each code is checked out on its own and answered in `results`; "
-          "refused ones say why. With `all_or_nothing: true` the whole list is one "
-          "transaction: every code is still tried, and if any is refused nothing is "
-          "checked out; the answer is then 409 (code `bulk_refused`) and "
-          "`details.results` says why each code failed.")
-    async def bulk_check_out(self, data: JSONBody[BulkCheckOutIn],
-                             request: Req) -> BulkCheckOutOut:
+    @post(
+        "/loans/bulk-check-out",
+        opt=OPERATE,
+        status_code=200,
+        summary="Check out a list of unit tags to one person, with a result per code",
+        description="Each code is checked out on its own and answered in `results`; "
+        "refused ones say why. With `all_or_nothing: true` the whole list is one "
+        "transaction: every code is still tried, and if any is refused nothing is "
+        "checked out; the answer is then 409 (code `bulk_refused`) and "
+        "`details.results` says why each code failed.",
+    )
+    async def bulk_check_out(self, data: JSONBody[BulkCheckOutIn], request: Req) -> BulkCheckOutOut:
         answer = await loans.bulk_check_out(
-            actor_of(request), await lookup.person_id(data.person), data.codes,
-            due_at=data.due_at, all_or_nothing=data.all_or_nothing, note=data.note)
+            actor_of(request),
+            await lookup.person_id(data.person),
+            data.codes,
+            due_at=data.due_at,
+            all_or_nothing=data.all_or_nothing,
+            note=data.note,
+        )
         return msgspec.convert(answer, BulkCheckOutOut)

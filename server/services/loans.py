@@ -27,14 +27,21 @@ async def _active_person(person_id: int) -> dict[str, Any]:
 async def _live_location(location_id: int, field: str) -> dict[str, Any]:
     loc = await places_repo.location(location_id=location_id)
     if loc["archived"]:
-        raise Conflict(f"location {loc['name']} is archived", field=field,
-                       code="location_archived")
+        raise Conflict(f"location {loc['name']} is archived", field=field, code="location_archived")
     return loc
 
 
-async def lend(actor: Actor, item_id: int, from_location_id: int, person_id: int,
-               quantity: int, *, lot_id: int | None = None, due_at: dt.datetime | None = None,
-               note: str = "") -> int:
+async def lend(
+    actor: Actor,
+    item_id: int,
+    from_location_id: int,
+    person_id: int,
+    quantity: int,
+    *,
+    lot_id: int | None = None,
+    due_at: dt.datetime | None = None,
+    note: str = "",
+) -> int:
     """Move `quantity` of a quantity or lot item from a location's stock into a loan held by
     the person. Returns the event id."""
     due = rules.normalize_due(due_at)
@@ -44,17 +51,34 @@ async def lend(actor: Actor, item_id: int, from_location_id: int, person_id: int
         where = await places_repo.location(location_id=from_location_id)
         key = StockKey(item.id, from_location_id, lot_id)
         have = await stock_repo.on_hand(key, lock=True)
-        draft = rules.lend(item, key, have, person_id, quantity, str(where["name"]),
-                           due_at=due, note=note)
-        loan_id = await loans_repo.insert(Loan(
-            id=0, person_id=person_id, item_id=item.id, lot_id=lot_id,
-            from_location_id=from_location_id, quantity_out=quantity, due_at=due))
+        draft = rules.lend(
+            item, key, have, person_id, quantity, str(where["name"]), due_at=due, note=note
+        )
+        loan_id = await loans_repo.insert(
+            Loan(
+                id=0,
+                person_id=person_id,
+                item_id=item.id,
+                lot_id=lot_id,
+                from_location_id=from_location_id,
+                quantity_out=quantity,
+                due_at=due,
+            )
+        )
         await stock_repo.apply_delta(key, -quantity)
         return await ledger.record(actor, rules.for_loan(draft, loan_id))
 
 
-async def give_back(actor: Actor, item_id: int, person_id: int, quantity: int,
-                    to_location_id: int, *, lot_id: int | None = None, note: str = "") -> int:
+async def give_back(
+    actor: Actor,
+    item_id: int,
+    person_id: int,
+    quantity: int,
+    to_location_id: int,
+    *,
+    lot_id: int | None = None,
+    note: str = "",
+) -> int:
     """Take back `quantity` (all or part of what the person holds) into a location.
     Returns the event id."""
     async with write_transaction():
@@ -65,8 +89,16 @@ async def give_back(actor: Actor, item_id: int, person_id: int, quantity: int,
         # the item's stock lock first, as every stock writer takes it, then the loan rows
         await stock_repo.on_hand(target, lock=True)
         open_loans = await loans_repo.open_for(person_id, item.id, lot_id, lock=True)
-        changed, event = rules.give_back(item, open_loans, person_id, str(person["name"]),
-                                         quantity, to_location_id, lot_id=lot_id, note=note)
+        changed, event = rules.give_back(
+            item,
+            open_loans,
+            person_id,
+            str(person["name"]),
+            quantity,
+            to_location_id,
+            lot_id=lot_id,
+            note=note,
+        )
         await loans_repo.save_returns(changed)
         await stock_repo.apply_delta(target, quantity)
         return await ledger.record(actor, event)
@@ -82,13 +114,22 @@ async def lot_id_for(item_id: int, code: str | None) -> int | None:
     return int(lot["id"])
 
 
-async def open_loans(*, person_id: int | None = None, item_id: int | None = None,
-                     overdue: bool = False, limit: int = 50,
-                     offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+async def open_loans(
+    *,
+    person_id: int | None = None,
+    item_id: int | None = None,
+    overdue: bool = False,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
     now = dt.datetime.now(dt.UTC)
-    return await loans_repo.open_loans(person_id=person_id, item_id=item_id,
-                                       overdue_at=now if overdue else None, limit=limit,
-                                       offset=offset)
+    return await loans_repo.open_loans(
+        person_id=person_id,
+        item_id=item_id,
+        overdue_at=now if overdue else None,
+        limit=limit,
+        offset=offset,
+    )
 
 
 def _unit_tag(code: str) -> str:
@@ -101,9 +142,15 @@ def _unit_tag(code: str) -> str:
     return str(tag)
 
 
-async def bulk_check_out(actor: Actor, person_id: int, codes: list[str], *,
-                         due_at: dt.datetime | None = None, all_or_nothing: bool = False,
-                         note: str = "") -> dict[str, Any]:
+async def bulk_check_out(
+    actor: Actor,
+    person_id: int,
+    codes: list[str],
+    *,
+    due_at: dt.datetime | None = None,
+    all_or_nothing: bool = False,
+    note: str = "",
+) -> dict[str, Any]:
     """Check out each unit tag to one person. Each code gets a result. With
     `all_or_nothing`, the whole list is one transaction: every code is still tried (so the
     answer says why each one failed), then any refusal rolls everything back and raises
@@ -123,12 +170,25 @@ async def bulk_check_out(actor: Actor, person_id: int, codes: list[str], *,
                 raise Conflict(f"unit {tag} is listed twice", field="codes", code="duplicate")
             seen.add(tag)
             event = await unit_service.check_out(actor, tag, person_id, due_at=due, note=note)
-            results.append({"code": code, "ok": True, "tag": tag, "event_id": event,
-                            "message": f"{tag} checked out"})
+            results.append(
+                {
+                    "code": code,
+                    "ok": True,
+                    "tag": tag,
+                    "event_id": event,
+                    "message": f"{tag} checked out",
+                }
+            )
         except DomainError as exc:
-            results.append({"code": code, "ok": False, "event_id": None,
-                            "error": {"code": exc.code, "detail": exc.message},
-                            "message": exc.message})
+            results.append(
+                {
+                    "code": code,
+                    "ok": False,
+                    "event_id": None,
+                    "error": {"code": exc.code, "detail": exc.message},
+                    "message": exc.message,
+                }
+            )
 
     seen: set[str] = set()
     if not all_or_nothing:
@@ -144,14 +204,21 @@ async def bulk_check_out(actor: Actor, person_id: int, codes: list[str], *,
     except _RollBack:
         for r in results:
             if r["ok"]:
-                r.update(ok=False, event_id=None, message=f"{r['tag']} not checked out: "
-                         "another code in the list was refused (all or nothing)",
-                         error={"code": "rolled_back", "detail": "rolled back"})
+                r.update(
+                    ok=False,
+                    event_id=None,
+                    message=f"{r['tag']} not checked out: "
+                    "another code in the list was refused (all or nothing)",
+                    error={"code": "rolled_back", "detail": "rolled back"},
+                )
         answer = _bulk_answer(results, rolled_back=True)
         bad = sum(1 for r in results if r["error"]["code"] != "rolled_back")
-        raise Conflict(f"nothing was checked out: {bad} of {len(codes)} codes were refused "
-                       "(all or nothing)", field="codes", code="bulk_refused",
-                       details=answer) from None
+        raise Conflict(
+            f"nothing was checked out: {bad} of {len(codes)} codes were refused (all or nothing)",
+            field="codes",
+            code="bulk_refused",
+            details=answer,
+        ) from None
     return _bulk_answer(results, rolled_back=False)
 
 
@@ -161,5 +228,10 @@ class _RollBack(Exception):
 
 def _bulk_answer(results: list[dict[str, Any]], *, rolled_back: bool) -> dict[str, Any]:
     done = sum(1 for r in results if r["ok"])
-    return {"ok": done == len(results), "checked_out": done,
-            "refused": len(results) - done, "rolled_back": rolled_back, "results": results}
+    return {
+        "ok": done == len(results),
+        "checked_out": done,
+        "refused": len(results) - done,
+        "rolled_back": rolled_back,
+        "results": results,
+    }

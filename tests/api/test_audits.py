@@ -29,7 +29,7 @@ def stocked_room(manager, operator):
 
 
 def test_an_audit_reports_found_missing_unexpected_unknown_and_counts(manager, operator):
-    room, shelf, other, drills, cords, here, away = stocked_room(manager, operator)
+    room, shelf, other, _, _, here, away = stocked_room(manager, operator)
     audit = start(operator, room["tag"], include_sublocations=True)
     audit_id = audit["audit"]["id"]
     assert audit["totals"]["expected"] == 3 and len(audit["not_counted"]) == 1
@@ -45,9 +45,17 @@ def test_an_audit_reports_found_missing_unexpected_unknown_and_counts(manager, o
     counted = scan(operator, audit_id, "cord-1", quantity=2)
     assert counted["result"] == "counted" and "8" in counted["message"]
     live = ok(operator.get(f"/api/v1/audits/{audit_id}"))
-    assert live["totals"] == {"expected": 3, "found": 2, "missing": 1, "unexpected": 1,
-                              "misplaced": 0, "unknown": 1, "counted": 1,
-                              "count_differences": 1, "not_counted": 0}
+    assert live["totals"] == {
+        "expected": 3,
+        "found": 2,
+        "missing": 1,
+        "unexpected": 1,
+        "misplaced": 0,
+        "unknown": 1,
+        "counted": 1,
+        "count_differences": 1,
+        "not_counted": 0,
+    }
     assert [ln["unit"]["tag"] for ln in live["missing"]] == [here[2]["tag"]]
     assert live["unexpected"][0]["system_location"]["tag"] == other["tag"]
     assert live["unknown"][0]["code"] == "NO-SUCH-THING"
@@ -56,7 +64,7 @@ def test_an_audit_reports_found_missing_unexpected_unknown_and_counts(manager, o
 
 
 def test_confirm_moves_adjusts_and_stamps_last_audited_at_in_events(manager, operator):
-    room, shelf, other, drills, cords, here, away = stocked_room(manager, operator)
+    _, shelf, _, drills, cords, here, away = stocked_room(manager, operator)
     audit_id = start(operator, shelf["tag"])["audit"]["id"]
     for unit in (here[0], away):
         scan(operator, audit_id, unit["tag"])
@@ -78,8 +86,11 @@ def test_confirm_moves_adjusts_and_stamps_last_audited_at_in_events(manager, ope
     history = ok(operator.get(f"/api/v1/units/{away['tag']}/history"))["events"]
     assert [e["kind"] for e in history][:2] == ["unit.audited", "unit.moved"]
     assert history[1]["details"]["audit"] == audit_id
-    stamped = ok(operator.get("/api/v1/units", params={"item": str(drills["id"]),
-                                                       "include_collapsed": "true"}))["units"]
+    stamped = ok(
+        operator.get(
+            "/api/v1/units", params={"item": str(drills["id"]), "include_collapsed": "true"}
+        )
+    )["units"]
     seen = {u["tag"]: u.get("last_audited_at") for u in stamped}
     assert seen[here[0]["tag"]] and seen[away["tag"]] and not seen[here[1]["tag"]]
     again = operator.post(f"/api/v1/audits/{audit_id}/confirm", json={})
@@ -87,7 +98,8 @@ def test_confirm_moves_adjusts_and_stamps_last_audited_at_in_events(manager, ope
 
 
 def test_confirm_can_mark_missing_units_lost_and_check_in_a_unit_found_on_the_shelf(
-        manager, operator):
+    manager, operator
+):
     shelf, drills, dana = location(manager), item(manager, tracking="serial"), person(manager)
     kept, gone, lent = make_units(manager, drills["id"], shelf["tag"], count=3)
     ok(operator.post(f"/api/v1/units/{lent['tag']}/check-out", json={"person": dana["tag"]}))
@@ -116,7 +128,7 @@ def test_a_rejected_confirmation_changes_nothing(manager, operator):
 
 
 def test_audits_are_listed_and_exported_as_csv(manager, operator, viewer):
-    room, shelf, other, drills, cords, here, away = stocked_room(manager, operator)
+    _, shelf, _, _, _, here, _ = stocked_room(manager, operator)
     audit_id = start(operator, shelf["tag"])["audit"]["id"]
     scan(operator, audit_id, here[0]["tag"])
     scan(operator, audit_id, "CORD-1", quantity=12)
@@ -127,16 +139,26 @@ def test_audits_are_listed_and_exported_as_csv(manager, operator, viewer):
     assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(answer.text)))
     by_result = sorted((r["result"], r["unit_tag"] or r["item_sku"] or r["code"]) for r in rows)
-    assert by_result == sorted([("found", here[0]["tag"]), ("missing", here[1]["tag"]),
-                                ("missing", here[2]["tag"]), ("counted", "CORD-1"),
-                                ("unknown", "MYSTERY")])
+    assert by_result == sorted(
+        [
+            ("found", here[0]["tag"]),
+            ("missing", here[1]["tag"]),
+            ("missing", here[2]["tag"]),
+            ("counted", "CORD-1"),
+            ("unknown", "MYSTERY"),
+        ]
+    )
     count_row = next(r for r in rows if r["result"] == "counted")
-    assert (count_row["expected_quantity"], count_row["counted_quantity"],
-            count_row["difference"]) == ("10", "12", "2")
+    assert (
+        count_row["expected_quantity"],
+        count_row["counted_quantity"],
+        count_row["difference"],
+    ) == ("10", "12", "2")
 
 
 def test_audit_scans_outside_the_audited_location_or_by_viewers_are_refused(
-        manager, operator, viewer):
+    manager, operator, viewer
+):
     shelf, other = location(manager), location(manager)
     audit_id = start(operator, shelf["tag"])["audit"]["id"]
     outside = operator.post(f"/api/v1/audits/{audit_id}/scans", json={"code": other["tag"]})

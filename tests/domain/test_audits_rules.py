@@ -12,39 +12,74 @@ from server.domain.errors import Conflict, InvalidInput
 ROOM, SHELF, ELSEWHERE = 1, 2, 9
 
 
-def unit_line(id_: int, unit_id: int, *, found: bool = False, expected: bool = True,
-              scanned: int | None = None) -> Line:
-    return Line(id=id_, kind=UNIT, unit_id=unit_id, item_id=5, location_id=SHELF,
-                expected=expected, found=found, scanned_location_id=scanned,
-                scans=int(found))
+def unit_line(
+    id_: int,
+    unit_id: int,
+    *,
+    found: bool = False,
+    expected: bool = True,
+    scanned: int | None = None,
+) -> Line:
+    return Line(
+        id=id_,
+        kind=UNIT,
+        unit_id=unit_id,
+        item_id=5,
+        location_id=SHELF,
+        expected=expected,
+        found=found,
+        scanned_location_id=scanned,
+        scans=int(found),
+    )
 
 
 def test_scanning_an_expected_unit_marks_it_found_and_again_says_so():
-    line, outcome = rules.scan_unit(unit_line(1, 11), unit_id=11, item_id=5,
-                                    system_location_id=SHELF, custodian_id=None,
-                                    status="available", at_location_id=None)
+    line, outcome = rules.scan_unit(
+        unit_line(1, 11),
+        unit_id=11,
+        item_id=5,
+        system_location_id=SHELF,
+        custodian_id=None,
+        status="available",
+        at_location_id=None,
+    )
     assert (outcome, line.found, line.scans) == ("found", True, 1)
-    again, outcome = rules.scan_unit(line, unit_id=11, item_id=5, system_location_id=SHELF,
-                                     custodian_id=None, status="available",
-                                     at_location_id=None)
+    again, outcome = rules.scan_unit(
+        line,
+        unit_id=11,
+        item_id=5,
+        system_location_id=SHELF,
+        custodian_id=None,
+        status="available",
+        at_location_id=None,
+    )
     assert (outcome, again.scans) == ("again", 2)
 
 
 def test_a_unit_nobody_expected_is_unexpected_with_where_the_system_had_it():
-    line, outcome = rules.scan_unit(None, unit_id=12, item_id=5,
-                                    system_location_id=ELSEWHERE, custodian_id=7,
-                                    status="checked_out", at_location_id=SHELF)
+    line, outcome = rules.scan_unit(
+        None,
+        unit_id=12,
+        item_id=5,
+        system_location_id=ELSEWHERE,
+        custodian_id=7,
+        status="checked_out",
+        at_location_id=SHELF,
+    )
     assert outcome == "unexpected"
-    assert (line.expected, line.found, line.location_id, line.custodian_id,
-            line.scanned_location_id) == (False, True, ELSEWHERE, 7, SHELF)
+    assert (
+        line.expected,
+        line.found,
+        line.location_id,
+        line.custodian_id,
+        line.scanned_location_id,
+    ) == (False, True, ELSEWHERE, 7, SHELF)
 
 
 def test_counts_add_up_and_compare_with_the_system_count_when_first_counted():
     line = Line(id=1, kind=COUNT, item_id=5, location_id=SHELF, expected_quantity=10)
-    line = rules.count(line, item_id=5, lot_id=None, location_id=SHELF, on_hand=12,
-                       quantity=7)
-    line = rules.count(line, item_id=5, lot_id=None, location_id=SHELF, on_hand=99,
-                       quantity=4)
+    line = rules.count(line, item_id=5, lot_id=None, location_id=SHELF, on_hand=12, quantity=7)
+    line = rules.count(line, item_id=5, lot_id=None, location_id=SHELF, on_hand=99, quantity=4)
     assert (line.expected_quantity, line.counted_quantity, line.difference) == (12, 11, -1)
 
 
@@ -67,27 +102,69 @@ def test_the_report_sorts_every_line():
         unit_line(2, 12),
         unit_line(3, 13, found=True, expected=False, scanned=SHELF),
         unit_line(4, 14, found=True, scanned=ROOM),
-        Line(id=5, kind=COUNT, item_id=6, location_id=SHELF, expected_quantity=10,
-             counted_quantity=8, found=True),
-        Line(id=6, kind=COUNT, item_id=7, location_id=SHELF, expected_quantity=4,
-             counted_quantity=4, found=True),
+        Line(
+            id=5,
+            kind=COUNT,
+            item_id=6,
+            location_id=SHELF,
+            expected_quantity=10,
+            counted_quantity=8,
+            found=True,
+        ),
+        Line(
+            id=6,
+            kind=COUNT,
+            item_id=7,
+            location_id=SHELF,
+            expected_quantity=4,
+            counted_quantity=4,
+            found=True,
+        ),
         Line(id=7, kind=COUNT, item_id=8, location_id=SHELF, expected_quantity=2),
         Line(id=8, kind="unknown", code="ZZZ", scans=1, expected=False),
     ]
     r = rules.report(lines)
-    ids = {name: [ln.id for ln in getattr(r, name)] for name in (
-        "found", "missing", "unexpected", "misplaced", "unknown", "counted", "differences",
-        "not_counted")}
-    assert ids == {"found": [1, 4], "missing": [2], "unexpected": [3], "misplaced": [4],
-                   "unknown": [8], "counted": [5, 6], "differences": [5], "not_counted": [7]}
+    ids = {
+        name: [ln.id for ln in getattr(r, name)]
+        for name in (
+            "found",
+            "missing",
+            "unexpected",
+            "misplaced",
+            "unknown",
+            "counted",
+            "differences",
+            "not_counted",
+        )
+    }
+    assert ids == {
+        "found": [1, 4],
+        "missing": [2],
+        "unexpected": [3],
+        "misplaced": [4],
+        "unknown": [8],
+        "counted": [5, 6],
+        "differences": [5],
+        "not_counted": [7],
+    }
     assert r.totals()["expected"] == 3
 
 
 def test_a_confirmation_plans_only_what_was_asked():
-    lines = [unit_line(1, 11, found=True), unit_line(2, 12),
-             unit_line(3, 13, found=True, expected=False),
-             Line(id=4, kind=COUNT, item_id=6, location_id=SHELF, expected_quantity=10,
-                  counted_quantity=8, found=True)]
+    lines = [
+        unit_line(1, 11, found=True),
+        unit_line(2, 12),
+        unit_line(3, 13, found=True, expected=False),
+        Line(
+            id=4,
+            kind=COUNT,
+            item_id=6,
+            location_id=SHELF,
+            expected_quantity=10,
+            counted_quantity=8,
+            found=True,
+        ),
+    ]
     everything = rules.plan(lines, Options(mark_missing_lost=True))
     assert [ln.id for ln in everything.moves] == [3]
     assert [ln.id for ln in everything.adjustments] == [4]
@@ -103,6 +180,7 @@ def test_missing_units_are_not_marked_lost_unless_asked():
 
 
 def test_the_difference_found_is_applied_to_todays_count():
-    line = Line(id=1, kind=COUNT, item_id=6, location_id=SHELF, expected_quantity=10,
-                counted_quantity=8)
+    line = Line(
+        id=1, kind=COUNT, item_id=6, location_id=SHELF, expected_quantity=10, counted_quantity=8
+    )
     assert rules.target_count(line, 15) == 13  # 5 received since the count

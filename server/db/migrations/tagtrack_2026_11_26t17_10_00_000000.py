@@ -1,13 +1,14 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
-from piccolo.columns.base import OnDelete
-from piccolo.columns.base import OnUpdate
-from piccolo.columns.column_types import Boolean
-from piccolo.columns.column_types import ForeignKey
-from piccolo.columns.column_types import Integer
-from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Serial
-from piccolo.columns.column_types import Timestamptz
-from piccolo.columns.column_types import Varchar
+from piccolo.columns.base import OnDelete, OnUpdate
+from piccolo.columns.column_types import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Integer,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -97,21 +98,13 @@ DESCRIPTION = "Loans (quantities held by people), audits and audit lines"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="tagtrack", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="tagtrack", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Loan", tablename="loan", schema=None, columns=None
-    )
+    manager.add_table(class_name="Loan", tablename="loan", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Audit", tablename="audit", schema=None, columns=None
-    )
+    manager.add_table(class_name="Audit", tablename="audit", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="AuditLine", tablename="audit_line", schema=None, columns=None
-    )
+    manager.add_table(class_name="AuditLine", tablename="audit_line", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Loan",
