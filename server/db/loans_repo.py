@@ -143,3 +143,13 @@ async def open_loans(
         offset,
     )
     return rows, int(total[0]["n"])
+
+
+async def held_by_people(item_id: int) -> int:
+    """How much of a counted item people hold on open loans."""
+    rows = await LoanRow.raw(
+        "SELECT COALESCE(SUM(quantity_out - quantity_returned), 0) AS held FROM loan "
+        "WHERE item = {} AND status = 'open'",
+        item_id,
+    )
+    return int(rows[0]["held"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from server.db.tables import Location, Person, Stock, Unit
+from server.db.tables import Audit, AuditLine, Loan, Location, Person, Stock, Unit
 from server.domain.errors import NotFound
 
 
@@ -59,6 +59,14 @@ async def holds_anything(location_id: int) -> str | None:
         return "it holds stock"
     if await Unit.exists().where(Unit.location == location_id):
         return "units are (or were) recorded there"
+    if await Loan.exists().where(Loan.from_location == location_id):
+        return "loans were lent from it"
+    if await Audit.exists().where(
+        (Audit.location == location_id) | (Audit.current_location == location_id)
+    ) or await AuditLine.exists().where(
+        (AuditLine.location == location_id) | (AuditLine.scanned_location == location_id)
+    ):
+        return "an audit covers it"
     return None
 
 

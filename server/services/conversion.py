@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from server.db import counters, items_repo, ledger, stock_repo, units_repo
+from server.db import counters, items_repo, ledger, loans_repo, stock_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import conversion, units
 from server.domain.actors import Actor
-from server.domain.errors import InvalidInput
+from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
 from server.domain.tags import TagKind
 from server.domain.units import Unit
@@ -27,6 +27,11 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
         item = await items_repo.get(item_id, lock=True)
         stock = await stock_repo.for_item(item.id, lock=True)
         unit_list = await units_repo.for_item(item.id, lock=True)
+        held = await loans_repo.held_by_people(item.id) if item.tracking.counted else 0
+        if held:
+            raise Conflict(f"{held} of {item.sku} are lent to people: take them back before "
+                           "changing how it is tracked", code="quantity_on_loan",
+                           details={"held": held})
         lot_id = None
         if mode is Tracking.LOT:
             code = (lot or DEFAULT_LOT).strip()

@@ -144,3 +144,32 @@ def test_converting_to_the_same_mode_is_refused(manager):
             409, "tracking")
     problem(manager.post(f"/api/v1/items/{thing['id']}/convert", json={"tracking": "boxes"}),
             422, "tracking")
+
+
+def test_a_counted_item_with_quantities_on_loan_cannot_change_tracking(manager, operator):
+    from tests.factories import event_count, item, location, ok, person, problem, receive
+
+    shelf = location(manager)
+    cords = item(manager, name="Extension cord")
+    receive(operator, cords["id"], shelf["tag"], 40)
+    dana = person(manager, "Dana")
+    ok(operator.post("/api/v1/loans/lend", json={"item": cords["id"], "location": shelf["tag"],
+                                                 "person": dana["tag"], "quantity": 5}), 201)
+    before = event_count(manager)
+    body = problem(manager.post(f"/api/v1/items/{cords['id']}/convert",
+                                json={"tracking": "serial"}), 409)
+    assert body["code"] == "quantity_on_loan" and "5" in body["detail"]
+    assert event_count(manager) == before
+
+
+def test_a_location_a_loan_came_from_cannot_be_deleted(manager, operator):
+    from tests.factories import item, location, ok, person, problem, receive
+
+    shelf = location(manager)
+    cords = item(manager)
+    receive(operator, cords["id"], shelf["tag"], 2)
+    dana = person(manager)
+    ok(operator.post("/api/v1/loans/lend", json={"item": cords["id"], "location": shelf["tag"],
+                                                 "person": dana["tag"], "quantity": 2}), 201)
+    body = problem(manager.delete(f"/api/v1/locations/{shelf['tag']}"), 409)
+    assert "stock" in body["detail"] or "loan" in body["detail"]
