@@ -470,7 +470,8 @@ def run_load(cfg: dict[str, Any], py_spy: str | None, spy_out: Path) -> dict[str
     return result
 
 
-IDLE_LEAVES = ("EpollSelector.select (selectors.py", "_connection_worker_thread (aiosqlite/core.py:59)",
+IDLE_LEAVES = ("EpollSelector.select (selectors.py",
+               "_connection_worker_thread (aiosqlite/core.py:59)",
                "_worker (concurrent/futures/thread.py:81)")
 
 

@@ -4,7 +4,6 @@ as each role. Every test that touched the database ends with `verify` passing.""
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import os
 import sqlite3
@@ -18,6 +17,7 @@ import pytest
 from litestar.testing import TestClient
 
 from server.settings import Settings, reload_settings
+from tests.sync import run_sync
 
 ENGINE = os.environ.get("TAGTRACK_TEST_DB", "sqlite")
 PG_BASE = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -55,11 +55,11 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
         return
     name = f"tagtrack_test_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(f"CREATE DATABASE {name}", f"{PG_BASE}/postgres"))
+    run_sync(_pg(f"CREATE DATABASE {name}", f"{PG_BASE}/postgres"))
     try:
         yield f"{PG_BASE}/{name}"
     finally:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{PG_BASE}/postgres"))
+        run_sync(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)", f"{PG_BASE}/postgres"))
 
 
 @pytest.fixture(scope="session")
@@ -70,7 +70,7 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     base = reload_settings()
     from server.db.migrate import migrate
 
-    asyncio.run(migrate(base))
+    run_sync(migrate(base))
     return replace(base)
 
 
@@ -126,7 +126,7 @@ def reset_database(settings: Settings, seed: list[tuple[str, tuple[Any, ...]]]) 
         finally:
             await conn.close()
 
-    asyncio.run(pg())
+    run_sync(pg())
 
 
 @pytest.fixture(scope="session")

@@ -24,14 +24,14 @@ import contextlib
 import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import aiosqlite
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
 from server.db.tables import ALL_TABLES
 
@@ -86,6 +86,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         # each pooled connection's sqlite3 connection, for statements run inline
         self._raw: weakref.WeakKeyDictionary[aiosqlite.Connection, sqlite3.Connection] = \
             weakref.WeakKeyDictionary()
+        self._tasks: set[asyncio.Task[Any]] = set()
         self._reader: sqlite3.Connection | None = None  # see _read_inline
         self._reader_deadline = 0.0
         self.inline_fallbacks = 0  # inline reads that gave up and went to the pool
@@ -163,7 +164,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         if conn in self._overflow or self._loop is not loop:
             self._overflow.discard(conn)
-            loop.create_task(conn.close())
+            self._spawn(conn.close())
             return
         while self._waiters:  # hand it straight to the longest waiter
             waiter = self._waiters.popleft()
@@ -171,6 +172,11 @@ class PooledSQLiteEngine(SQLiteEngine):
                 waiter.set_result(conn)
                 return
         self._idle.append(conn)
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)  # keep a reference until it is done
+        task.add_done_callback(self._tasks.discard)
 
     def _discard(self, conn: aiosqlite.Connection) -> None:
         """A connection that must not be reused (it failed mid-statement): close it and
@@ -199,8 +205,8 @@ class PooledSQLiteEngine(SQLiteEngine):
                     else:
                         waiter.set_result(new)
 
-                loop.create_task(replace())
-        loop.create_task(conn.close())
+                self._spawn(replace())
+        self._spawn(conn.close())
 
     async def close_pool(self) -> None:
         if self._reader is not None:
@@ -269,7 +275,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         if raw is None:
             return await connection.execute_fetchall(query, args or [])
         # Inside write_transaction: the statement runs here, on the event loop's thread
-        # (see inline_statements). Now and then let other tasks run, so a long
+        # (see _WriteTransaction). Now and then let other tasks run, so a long
         # transaction of many statements does not hold the whole process up.
         now = time.perf_counter()
         if now - connection._yielded_at > INLINE_YIELD_S:
@@ -277,29 +283,58 @@ class PooledSQLiteEngine(SQLiteEngine):
             await asyncio.sleep(0)
         return raw.execute(query, args or []).fetchall()
 
-    @contextlib.contextmanager
-    def inline_statements(self, connection: Any) -> Iterator[None]:
-        """While this is open, the statements of this transaction's connection run on the
-        event loop's thread instead of a round trip to the connection's own thread.
 
-        Used for write transactions only, after BEGIN IMMEDIATE has succeeded: from then
-        on this connection holds SQLite's write lock (and this process's writer lock), so
-        its statements never wait for a lock; they are short indexed reads and writes,
-        cheaper to run than to hand over. BEGIN, COMMIT and ROLLBACK still go through the
-        connection's thread (BEGIN may wait for another process; COMMIT may checkpoint).
-        The connection's thread is idle meanwhile: the transaction's statements are
-        awaited one after another, so the sqlite3 connection is never used by two threads
-        at once (it is opened with check_same_thread=False for this)."""
-        raw = self._raw.get(connection._conn)
-        if raw is None:  # not one of ours: leave it as it is
-            yield
+class _WriteTransaction(SQLiteTransaction):
+    """BEGIN IMMEDIATE ... COMMIT whose statements run on the event loop's thread instead
+    of a round trip to the connection's own thread (a round trip costs more CPU than a
+    short indexed statement, and BEGIN + COMMIT alone cost two).
+
+    Used by write_transaction only, under this process's writer lock. BEGIN IMMEDIATE is
+    first tried here with SQLite's busy timeout at 0: if another process holds the write
+    lock, it is retried the usual way, on the connection's thread, where it may wait up to
+    BUSY_TIMEOUT_MS without holding this process up. From BEGIN on, the connection holds
+    SQLite's write lock, so its statements (and COMMIT, in WAL mode) never wait for a lock;
+    a COMMIT that triggers SQLite's automatic checkpoint (every ~1,000 pages of WAL) takes
+    a few milliseconds longer. The connection's thread is idle meanwhile: the statements
+    are awaited one after another, so the sqlite3 connection is never used by two threads
+    at once (it is opened with check_same_thread=False for this)."""
+
+    engine: PooledSQLiteEngine
+
+    async def begin(self) -> None:
+        raw = self.engine._raw.get(self.connection._conn)
+        if raw is not None:
+            raw.execute("PRAGMA busy_timeout = 0")
+            try:
+                raw.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in _GIVE_UP:
+                    raise
+            else:
+                object.__setattr__(self.connection, "_inline", raw)
+                object.__setattr__(self.connection, "_yielded_at", time.perf_counter())
+                return
+            finally:
+                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        await super().begin()  # wait for the other process on the connection's thread
+        if raw is not None:
+            object.__setattr__(self.connection, "_inline", raw)
+
+    async def commit(self) -> None:
+        raw = self.connection._inline
+        if raw is None:
+            await super().commit()
             return
-        object.__setattr__(connection, "_inline", raw)
-        object.__setattr__(connection, "_yielded_at", time.perf_counter())
-        try:
-            yield
-        finally:
-            object.__setattr__(connection, "_inline", None)
+        raw.execute("COMMIT")
+        self._committed = True
+
+    async def rollback(self) -> None:
+        raw = self.connection._inline
+        if raw is None:
+            await super().rollback()
+            return
+        raw.execute("ROLLBACK")
+        self._rolled_back = True
 
 
 def make_engine(database_url: str) -> Engine:
@@ -329,9 +364,8 @@ async def write_transaction() -> AsyncIterator[Any]:
         # one writer of this process at a time (see the module docstring); a nested
         # write_transaction joins its parent and must not wait for the lock it holds
         async with engine.write_lock(), \
-                engine.transaction(transaction_type=TransactionType.immediate) as t:
-            with engine.inline_statements(t.connection):
-                yield t
+                _WriteTransaction(engine, transaction_type=TransactionType.immediate) as t:
+            yield t
         return
     if isinstance(engine, SQLiteEngine):
         txn = engine.transaction(transaction_type=TransactionType.immediate)

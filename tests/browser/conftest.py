@@ -7,7 +7,6 @@ with TAGTRACK_TEST_DB=postgres. Every wait is bounded, and each test has a hard 
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import socket
@@ -25,6 +24,7 @@ import httpx
 import pytest
 
 from tests.browser.clip import write_label_clip
+from tests.sync import run_sync
 
 CHROMIUM = os.environ.get("TAGTRACK_CHROMIUM", "/usr/bin/chromium")
 BIN = Path(sys.executable).parent
@@ -96,7 +96,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     pg_name = None
     if ENGINE == "postgres":
         pg_name = f"tagtrack_browser_{uuid.uuid4().hex[:10]}"
-        asyncio.run(_pg(f"CREATE DATABASE {pg_name}"))
+        run_sync(_pg(f"CREATE DATABASE {pg_name}"))
         database_url = f"{PG_BASE}/{pg_name}"
     else:
         database_url = f"sqlite:///{data / 'tagtrack.db'}"
@@ -133,7 +133,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             process.wait(timeout=5)
         log.close()
         if pg_name:
-            asyncio.run(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+            run_sync(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
 
 
 @pytest.fixture(scope="session")
@@ -205,7 +205,7 @@ def phone(browser: Any, server: Server) -> Iterator[Any]:
     """A phone-sized page, logged in as an operator; page errors fail the test."""
     context = browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True,
                                   has_touch=True, base_url=server.base)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(45_000)  # generous: CI machines have 2 busy cores
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))

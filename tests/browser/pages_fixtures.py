@@ -118,7 +118,7 @@ def login_as(pages_browser: Any, pages_server: PagesServer
     def open_as(role: str, viewport: dict[str, int] | None = None) -> Watched:
         context = pages_browser.new_context(viewport=viewport or DESKTOP,
                                             base_url=pages_server.base)
-        context.set_default_timeout(10_000)
+        context.set_default_timeout(30_000)  # generous: CI machines have 2 busy cores
         contexts.append(context)
         page = context.new_page()
         watched = Watched(page)

@@ -6,7 +6,6 @@ stop() kills exactly the processes started here."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import os
 import signal
@@ -20,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+from tests.sync import run_sync
 
 BIN = Path(sys.executable).parent
 HOST = "127.0.0.1"
@@ -155,11 +156,11 @@ def database(engine: str, tmp: Path) -> Iterator[str]:
         yield f"sqlite:///{tmp / 'race.db'}"
         return
     name = f"tagtrack_race_{uuid.uuid4().hex[:10]}"
-    asyncio.run(_pg(f"CREATE DATABASE {name}"))
+    run_sync(_pg(f"CREATE DATABASE {name}"))
     try:
         yield f"{PG_BASE}/{name}"
     finally:
-        asyncio.run(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        run_sync(_pg(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
 
 
 @contextlib.contextmanager
