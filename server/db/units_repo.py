@@ -69,12 +69,14 @@ async def insert_many(units: list[Unit]) -> list[int]:
 async def save(unit: Unit, *, read_version: int) -> None:
     """Write the unit if its version is still the one we read; otherwise someone else
     changed it first and this change loses with a clear conflict."""
-    values: dict[Any, Any] = _values(unit)
+    values = _values(unit)
     values["version"] = unit.version
     values["updated_at"] = dt.datetime.now(dt.UTC)
-    rows = await UnitRow.update(values).where(
-        (UnitRow.id == unit.id) & (UnitRow.version == read_version)
-    ).returning(UnitRow.id)
+    # Raw SQL: the query builder cost more than the UPDATE itself on the scan path.
+    sets = ", ".join(f'"{column}" = {{}}' for column in values)
+    rows = await UnitRow.raw(
+        f"UPDATE unit SET {sets} WHERE id = {{}} AND version = {{}} RETURNING id",
+        *values.values(), unit.id, read_version)
     if not rows:
         raise ConcurrentChange(f"unit {unit.tag} was changed by someone else at the same "
                                "moment: look again and retry")

@@ -3,11 +3,26 @@ list of audits."""
 
 from __future__ import annotations
 
-from litestar import get
-from litestar.response import Template
+from typing import Any
 
-from server.http.auth import VIEW
-from server.http.pages_common import PAGE_SIZE, PageBase, Req, page, pager
+from litestar import get, post
+from litestar.response import Redirect, Template
+
+from server.domain.audits import Options
+from server.domain.errors import DomainError
+from server.http.api_audits import audit_out
+from server.http.auth import OPERATE, VIEW
+from server.http.pages_common import (
+    PAGE_SIZE,
+    PageBase,
+    Req,
+    actor_of,
+    done,
+    failed,
+    page,
+    pager,
+    read_form,
+)
 from server.services import audits, loans
 
 
@@ -45,3 +60,51 @@ class AuditPages(PageBase):
             pager=pager(total, page_no),
             query={"status": status} if status else {},
         )
+
+    @get("/audits/{audit_id:int}", opt=VIEW)
+    async def audit(self, request: Req, audit_id: int) -> Template:
+        return page(request, "audit.html", report=await _report(audit_id))
+
+    @post("/audits/{audit_id:int}/finish", opt=OPERATE)
+    async def finish(self, request: Req, audit_id: int) -> Redirect | Template:
+        form = await read_form(request)
+        try:
+            await audits.finish(actor_of(request), audit_id)
+        except DomainError as exc:
+            if exc.code in ("forbidden", "csrf"):
+                raise
+            return page(
+                request,
+                "audit.html",
+                status=409,
+                report=await _report(audit_id),
+                failed=failed("finish", exc, form),
+            )
+        return done(f"/audits/{audit_id}", "Audit finished: check the differences, then confirm.")
+
+    @post("/audits/{audit_id:int}/confirm", opt=OPERATE)
+    async def confirm(self, request: Req, audit_id: int) -> Redirect | Template:
+        form = await read_form(request)
+        options = Options(
+            move_unexpected=form.get("move_unexpected") == "on",
+            adjust_counts=form.get("adjust_counts") == "on",
+            mark_missing_lost=form.get("mark_missing_lost") == "on",
+        )
+        try:
+            await audits.confirm(actor_of(request), audit_id, options)
+        except DomainError as exc:
+            if exc.code in ("forbidden", "csrf"):
+                raise
+            return page(
+                request,
+                "audit.html",
+                status=409,
+                report=await _report(audit_id),
+                failed=failed("confirm", exc, form),
+            )
+        return done(f"/audits/{audit_id}", "Audit confirmed: the moves and counts are recorded.")
+
+
+async def _report(audit_id: int) -> Any:
+    """The report in the API's shape, so the page and the API show the same lines."""
+    return await audit_out(await audits.report(audit_id))

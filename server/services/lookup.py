@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from server.db import items_repo, places_repo
 from server.domain.errors import InvalidInput, NotFound
 from server.domain.tags import InvalidTag, Tag, TagKind
@@ -28,19 +30,29 @@ def _as_int(ref: int | str) -> int | None:
 
 
 async def location_id(ref: int | str, field: str = "location") -> int:
+    return int((await location(ref, field))["id"])
+
+
+async def location(ref: int | str, field: str = "location") -> dict[str, Any]:
+    """The location row itself, for a caller that needs more than its id."""
     try:
         if (n := _as_int(ref)) is not None:
-            return int((await places_repo.location(location_id=n))["id"])
-        return int((await places_repo.location(tag=_tag(str(ref), TagKind.LOCATION, field)))["id"])
+            return await places_repo.location(location_id=n)
+        return await places_repo.location(tag=_tag(str(ref), TagKind.LOCATION, field))
     except NotFound:
         raise NotFound(f"{field}: no location {ref}", field=field) from None
 
 
 async def person_id(ref: int | str, field: str = "person") -> int:
+    return int((await person(ref, field))["id"])
+
+
+async def person(ref: int | str, field: str = "person") -> dict[str, Any]:
+    """The person row itself, for a caller that needs more than its id."""
     try:
         if (n := _as_int(ref)) is not None:
-            return int((await places_repo.person(person_id=n))["id"])
-        return int((await places_repo.person(tag=_tag(str(ref), TagKind.PERSON, field)))["id"])
+            return await places_repo.person(person_id=n)
+        return await places_repo.person(tag=_tag(str(ref), TagKind.PERSON, field))
     except NotFound:
         raise NotFound(f"{field}: no person {ref}", field=field) from None
 

@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from server.db import items_repo, ledger, places_repo, scans_repo, units_repo
+from server.db import items_repo, ledger, scans_repo, units_repo
 from server.domain import scans as rules
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, Unavailable
@@ -66,13 +66,11 @@ def _need(value: Any, name: str, doing: str) -> Any:
 
 
 async def _location(ref: str | None, name: str, doing: str) -> dict[str, Any]:
-    location_id = await lookup.location_id(_need(ref, name, doing), name)
-    return await places_repo.location(location_id=location_id)
+    return await lookup.location(_need(ref, name, doing), name)
 
 
 async def _person(ref: str | None, doing: str) -> dict[str, Any]:
-    person_id = await lookup.person_id(_need(ref, "person", doing))
-    return await places_repo.person(person_id=person_id)
+    return await lookup.person(_need(ref, "person", doing))
 
 
 def _quantity(cmd: ScanCommand, doing: str) -> int:
@@ -95,7 +93,7 @@ async def move(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     target = await _location(cmd.location, "location", "a move")
     if res.kind == UNIT:
         assert res.tag is not None
-        event = await units.move_unit(actor, res.tag, target["id"], cmd.note)
+        event = await units.move_unit(actor, res.tag, target["id"], cmd.note, location=target)
         row = await _unit_row(res)
         return Outcome(
             res, f"{_unit_name(row)} moved to {target['name']}", UNIT, res.id, event, row=row
@@ -129,7 +127,7 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
         assert res.tag is not None
         try:
             event = await units.check_out(
-                actor, res.tag, person["id"], due_at=cmd.due_at, note=cmd.note
+                actor, res.tag, person["id"], due_at=cmd.due_at, note=cmd.note, person=person
             )
         except Conflict as error:
             raise await _explain(error, res) from None
@@ -202,6 +200,7 @@ async def check_in(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
                 condition=cmd.condition,
                 note=cmd.note,
                 location_id=None if target is None else target["id"],
+                location=target,
             )
         except Conflict as error:
             if not error.code.startswith("unit_"):

@@ -28,8 +28,10 @@ def _enum(cls: Any, value: Any, field: str) -> Any:
         raise InvalidInput(f"{field} must be one of: {', '.join(cls)}", field=field) from None
 
 
-async def _live_location(location_id: int) -> None:
-    loc = await places_repo.location(location_id=location_id)
+async def _live_location(location_id: int, loc: dict[str, Any] | None = None) -> None:
+    """`loc` is the row when the caller has already read it in this transaction."""
+    if loc is None or loc["id"] != location_id:
+        loc = await places_repo.location(location_id=location_id)
     if loc["archived"]:
         raise Conflict(f"location {loc['name']} is archived", field="location",
                        code="location_archived")
@@ -142,17 +144,22 @@ async def _change(actor: Actor, tag: str, step: Any) -> int:
         return await ledger.record(actor, event)
 
 
-async def move_unit(actor: Actor, tag: str, location_id: int, note: str = "") -> int:
+async def move_unit(actor: Actor, tag: str, location_id: int, note: str = "", *,
+                    location: dict[str, Any] | None = None) -> int:
+    """`location` (and `person` below): the row, if the caller has read it already in the
+    same transaction, so that it is not read again."""
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
-        await _live_location(location_id)
+        await _live_location(location_id, location)
         return rules.move(unit, location_id, note=note)
     return await _change(actor, tag, step)
 
 
 async def check_out(actor: Actor, tag: str, person_id: int, *, due_at: dt.datetime | None = None,
-                    note: str = "") -> int:
+                    note: str = "", person: dict[str, Any] | None = None) -> int:
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
-        person = await places_repo.person(person_id=person_id)
+        nonlocal person
+        if person is None or person["id"] != person_id:
+            person = await places_repo.person(person_id=person_id)
         if not person["active"]:
             raise Conflict(f"{person['name']} is not active", field="person",
                            code="person_inactive")
@@ -166,12 +173,13 @@ async def check_out(actor: Actor, tag: str, person_id: int, *, due_at: dt.dateti
 
 
 async def check_in(actor: Actor, tag: str, *, location_id: int | None = None,
-                   condition: str | None = None, note: str = "") -> int:
+                   condition: str | None = None, note: str = "",
+                   location: dict[str, Any] | None = None) -> int:
     cond = _enum(Condition, condition, "condition") if condition else None
 
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
         if location_id is not None:
-            await _live_location(location_id)
+            await _live_location(location_id, location)
         return rules.apply(unit, "check_in", location_id=location_id, condition=cond, note=note)
     return await _change(actor, tag, step)
 

@@ -442,8 +442,8 @@ function renderAudit() {
   $("audit-found").textContent = `${t.found ?? 0} of ${t.expected ?? 0} found`;
   $("audit-unexpected").textContent = [t.unexpected && `${t.unexpected} not expected here`, t.unknown && `${t.unknown} unknown`].filter(Boolean).join(" · ");
   const rows = a.missing.slice(0, 100).map((line) => {
-    const n = line.names || {};
-    return Object.assign(document.createElement("li"), { textContent: [n.unit_tag, n.item_name].filter(Boolean).join(" ") || line.code || "?" });
+    const label = [line.unit?.tag, line.item?.name, line.lot && `lot ${line.lot}`];
+    return Object.assign(document.createElement("li"), { textContent: label.filter(Boolean).join(" ") || line.code || "?" });
   });
   $("audit-missing").replaceChildren(...rows);
 }
