@@ -96,6 +96,7 @@ async def list_locations(*, parent_id: int | None, root_only: bool, q: str | Non
 
 async def person(*, tag: str | None = None, person_id: int | None = None,
                  badge: str | None = None) -> dict[str, Any]:
+    value: str | int | None
     if tag is not None:
         col, value = "tag", tag
     elif badge is not None:

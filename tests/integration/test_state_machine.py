@@ -6,7 +6,6 @@ change writes at least one, and verify passes."""
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 from collections import Counter
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from tests.conftest import As, reset_database, token_for
+from tests.sync import run_sync
 
 ON_HAND = {"available", "checked_out", "in_repair", "reserved"}
 COUNTED_WHEN_COLLAPSED = {"available", "reserved", "in_repair"}
@@ -52,6 +52,14 @@ class ModelUnit:
     collapsed: bool = False
 
 
+async def _max_event_id(url: str) -> int:
+    conn = await asyncpg.connect(url)
+    try:
+        return int(await conn.fetchval("SELECT COALESCE(MAX(id), 0) FROM event"))
+    finally:
+        await conn.close()
+
+
 class TagtrackMachine(RuleBasedStateMachine):
     client: ClassVar[Any]
     settings: ClassVar[Any]
@@ -59,8 +67,6 @@ class TagtrackMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        self._pg: Any = None
-        self._runner: Any = None
         reset_database(self.settings, self.seed)
         self.api = As(self.client, "manager")
         self.locations = [self._make("/api/v1/locations", {"name": f"Shelf {i}"}) for i in range(3)]
@@ -101,15 +107,8 @@ class TagtrackMachine(RuleBasedStateMachine):
         if self.settings.engine == "sqlite":
             with sqlite3.connect(self.settings.sqlite_path, timeout=30) as conn:
                 return int(conn.execute("SELECT COALESCE(MAX(id), 0) FROM event").fetchone()[0])
-        if self._pg is None:
-            self._runner = asyncio.Runner()
-            self._pg = self._runner.run(asyncpg.connect(self.settings.database_url))
-        return int(self._runner.run(self._pg.fetchval("SELECT COALESCE(MAX(id), 0) FROM event")))
-
-    def teardown(self) -> None:
-        if self._pg is not None:
-            self._runner.run(self._pg.close())
-            self._runner.close()
+        # run_sync: Playwright's sync API may keep an event loop running in this thread
+        return int(run_sync(_max_event_id(self.settings.database_url)))
 
     def _loc(self, pick: int) -> dict[str, Any]:
         return self.locations[pick % len(self.locations)]
