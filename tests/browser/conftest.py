@@ -7,6 +7,7 @@ with TAGTRACK_TEST_DB=postgres. Every wait is bounded, and each test has a hard 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -88,6 +89,38 @@ def _cli(env: dict[str, str], *args: str) -> str:
     return done.stdout
 
 
+@contextlib.contextmanager
+def running_server(env: dict[str, str], data: Path, port: int) -> Iterator[None]:
+    """uvicorn on 127.0.0.1:port with `env`, up (healthz answers) before the body runs,
+    stopped afterwards; its log is data/server.log."""
+    base = f"http://{HOST}:{port}"
+    log = (data / "server.log").open("w")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
+         "--port", str(port), "--log-level", "warning"],
+        env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            assert process.poll() is None, (data / "server.log").read_text()
+            assert time.monotonic() < deadline, "the server did not start in 30 s"
+            time.sleep(0.2)
+        yield
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+        log.close()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data = tmp_path_factory.mktemp("browser-server")
@@ -107,31 +140,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD)
     _cli(env, "demo")
     token = _cli(env, "token", USER, "--label", "browser-tests").strip().splitlines()[-1]
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, (data / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
-            time.sleep(0.2)
-        yield Server(base, token)
+        with running_server(env, data, port):
+            yield Server(base, token)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
         if pg_name:
             run_sync(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
 

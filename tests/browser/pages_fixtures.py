@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.browser.conftest import BIN, CHROMIUM, HOST, _free_port
+from tests.browser.conftest import BIN, CHROMIUM, HOST, _free_port, running_server
 
 PASSWORD = "correct horse"
 ROLES = ("admin", "manager", "operator", "viewer")
@@ -56,31 +54,8 @@ def pages_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PagesServ
         _cli(env, "createuser", role, "--role", role, "--password", PASSWORD)
     _cli(env, "demo")
     token = _cli(env, "token", "admin", "--label", "page-tests").strip().splitlines()[-1]
-    log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert process.poll() is None, (data / "server.log").read_text()
-            assert time.monotonic() < deadline, "the server did not start in 30 s"
-            time.sleep(0.2)
+    with running_server(env, data, port):
         yield PagesServer(base, token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
-        log.close()
 
 
 @pytest.fixture(scope="session")
