@@ -62,3 +62,31 @@ def test_one_scan_sent_to_two_processes_at_once_is_applied_once(api: Api, server
     assert sum(row["quantity"] for row in stock) == 100 - ROUNDS
     done = servers.verify()
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_two_devices_checking_out_one_unit_at_once_get_one_success_and_one_refusal(
+    api: Api, servers: Servers
+) -> None:
+    shelf = api.make("/api/v1/locations", {"name": f"Rack {next(_n)}"})
+    drill = api.make("/api/v1/items", {"sku": f"DRILL-{next(_n)}", "name": "Drill",
+                                       "tracking": "serial"})
+    dana = api.make("/api/v1/people", {"name": "Dana"})
+    sam = api.make("/api/v1/people", {"name": "Sam"})
+    made = api.make("/api/v1/units", {"item": drill["id"], "location": shelf["tag"],
+                                      "count": ROUNDS})["units"]
+    for n, unit in enumerate(made):
+        scans = [
+            {"code": unit["tag"], "action": "check_out", "person": who["tag"],
+             "device_id": f"phone-{i}", "idempotency_key": f"out-{unit['tag']}-{i}"}
+            for i, who in enumerate((dana, sam))
+        ]
+        answers = race([partial(api.post, "/api/v1/scans", scans[0], server=0),
+                        partial(api.post, "/api/v1/scans", scans[1], server=1)])
+        codes = sorted(a.status_code for a in answers)
+        assert codes == [200, 409], (n, [a.text for a in answers])
+        refused = next(a.json() for a in answers if a.status_code == 409)
+        assert refused["ok"] is False and refused["error"]["code"] == "unit_checked_out"
+        assert "Already checked out to" in refused["message"] or "checked out" in \
+            refused["message"]
+    done = servers.verify()
+    assert done.returncode == 0, done.stdout + done.stderr
