@@ -26,6 +26,7 @@ from server.http.pages_common import (
     page,
     pager,
     parse_int,
+    people_choices,
     read_form,
 )
 from server.http.pages_timeline import timeline
@@ -54,6 +55,61 @@ def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
     if "barcodes" in changes:
         changes["barcodes"] = changes["barcodes"].replace(",", " ").split()
     return changes
+
+
+async def item_page(
+    request: Req, item_id: int, page_no: int = 1, fail: Failed | None = None
+) -> Template:
+    """The item page; with `fail`, re-rendered with a refused form's error and input."""
+    row = await items_repo.row_with_counts(item_id)
+    codes = await items_repo.barcodes_of([item_id])
+    item = present.item(row, codes.get(item_id, []))
+    units: list[Any] = []
+    stock: list[Any] = []
+    total = 0
+    if item.tracking == "serial":
+        rows, total = await units_repo.list_units(
+            units_repo.UnitFilter(item_id=item_id),
+            sort="tag",
+            descending=False,
+            limit=PAGE_SIZE,
+            offset=(page_no - 1) * PAGE_SIZE,
+        )
+        units = [present.unit(r) for r in rows]
+    else:
+        rows, total = await stock_repo.list_stock(
+            item_id=item_id,
+            location_ids=None,
+            lot_id=None,
+            include_zero=False,
+            limit=500,
+            offset=0,
+        )
+        stock = [present.stock(r) for r in rows]
+    return page(
+        request,
+        "item.html",
+        status=422 if fail else 200,
+        item=item,
+        units=units,
+        stock=stock,
+        pager=pager(total, page_no),
+        locations=await location_choices(),
+        failed=fail,
+        history=await timeline(limit=25, item_id=item_id),
+        modes=[(m, m) for m in TRACKING if m != item.tracking],
+        sources=_sources(stock),
+        lots=sorted({(s.lot, s.lot) for s in stock if s.lot}),
+        people=await people_choices() if stock else [],
+    )
+
+
+def _sources(stock: list[Any]) -> list[tuple[str, str]]:
+    """The locations that hold some of the item, with how much, for a "from" <select>."""
+    held: dict[str, list[Any]] = {}
+    for s in stock:
+        held.setdefault(s.location.tag, [s.location.name, 0])[1] += s.quantity
+    return [(tag, f"{name} ({qty})") for tag, (name, qty) in held.items()]
 
 
 class CatalogPages(PageBase):
@@ -124,49 +180,7 @@ class CatalogPages(PageBase):
 
     @get("/items/{item_id:int}", opt=VIEW)
     async def item(self, request: Req, item_id: int, page_no: int = 1) -> Template:
-        return await self._item_page(request, item_id, max(1, page_no))
-
-    async def _item_page(
-        self, request: Req, item_id: int, page_no: int = 1, fail: Failed | None = None
-    ) -> Template:
-        row = await items_repo.row_with_counts(item_id)
-        codes = await items_repo.barcodes_of([item_id])
-        item = present.item(row, codes.get(item_id, []))
-        units: list[Any] = []
-        stock: list[Any] = []
-        total = 0
-        if item.tracking == "serial":
-            rows, total = await units_repo.list_units(
-                units_repo.UnitFilter(item_id=item_id),
-                sort="tag",
-                descending=False,
-                limit=PAGE_SIZE,
-                offset=(page_no - 1) * PAGE_SIZE,
-            )
-            units = [present.unit(r) for r in rows]
-        else:
-            rows, total = await stock_repo.list_stock(
-                item_id=item_id,
-                location_ids=None,
-                lot_id=None,
-                include_zero=False,
-                limit=500,
-                offset=0,
-            )
-            stock = [present.stock(r) for r in rows]
-        return page(
-            request,
-            "item.html",
-            status=422 if fail else 200,
-            item=item,
-            units=units,
-            stock=stock,
-            pager=pager(total, page_no),
-            locations=await location_choices(),
-            failed=fail,
-            history=await timeline(limit=25, item_id=item_id),
-            modes=[(m, m) for m in TRACKING if m != item.tracking],
-        )
+        return await item_page(request, item_id, max(1, page_no))
 
     @post("/items/{item_id:int}/edit", opt=MANAGE)
     async def edit(self, request: Req, item_id: int) -> Redirect | Template:
@@ -174,7 +188,7 @@ class CatalogPages(PageBase):
         try:
             await catalog.update_item(actor_of(request), item_id, _edit_changes(form))
         except DomainError as exc:
-            return await self._item_page(request, item_id, fail=failed("edit", exc, form))
+            return await item_page(request, item_id, fail=failed("edit", exc, form))
         return done(f"/items/{item_id}", "Saved the item.")
 
     @post("/items/{item_id:int}/convert", opt=MANAGE)
@@ -193,7 +207,7 @@ class CatalogPages(PageBase):
                 on_checked_out=form.get("on_checked_out") or "refuse",
             )
         except DomainError as exc:
-            return await self._item_page(request, item_id, fail=failed("convert", exc, form))
+            return await item_page(request, item_id, fail=failed("convert", exc, form))
         parts = [f"{v} {k.replace('_', ' ')}" for k, v in result.items() if v]
         return done(
             f"/items/{item_id}",
@@ -227,5 +241,5 @@ class CatalogPages(PageBase):
             else:
                 raise InvalidInput("op must be receive, consume or adjust", field="op")
         except DomainError as exc:
-            return await self._item_page(request, item_id, fail=failed("stock", exc, form))
+            return await item_page(request, item_id, fail=failed("stock", exc, form))
         return done(f"/items/{item_id}", f"Stock {op}d: {qty}.")

@@ -56,6 +56,68 @@ async def _tree() -> list[dict[str, Any]]:
     return out
 
 
+async def location_page(
+    request: Req, ref: str, page_no: int = 1, fail: Failed | None = None
+) -> Template:
+    """One location's page; with `fail`, shown again with a refused form's error and input."""
+    loc_id = await lookup.location_id(ref)
+    row = await places_repo.location(location_id=loc_id)
+    parents, names, tags = await places_repo.tree_maps()
+    ids = await places_repo.subtree_ids(loc_id)
+    unit_rows, unit_total = await units_repo.list_units(
+        units_repo.UnitFilter(location_ids=ids),
+        sort="tag",
+        descending=False,
+        limit=PAGE_SIZE,
+        offset=(page_no - 1) * PAGE_SIZE,
+    )
+    stock_rows, _ = await stock_repo.list_stock(
+        item_id=None, location_ids=ids, lot_id=None, include_zero=False, limit=500, offset=0
+    )
+    crumbs: list[dict[str, str]] = []
+    at = row["parent"]
+    while at is not None:
+        crumbs.insert(0, {"tag": tags[at], "name": names[at]})
+        at = parents[at]
+    children = [{"tag": tags[i], "name": names[i]} for i, p in parents.items() if p == loc_id]
+    return page(
+        request,
+        "location.html",
+        status=422 if fail else 200,
+        failed=fail,
+        parents=[c for c in await location_choices() if c[0] != row["tag"]],
+        location=present.location(row, parents, names, tags),
+        crumbs=crumbs,
+        children=sorted(children, key=lambda c: c["name"].lower()),
+        units=[present.unit(r) for r in unit_rows],
+        pager=pager(unit_total, page_no),
+        stock=[present.stock(r) for r in stock_rows],
+        loc_path=" > ".join(path_of(loc_id, parents, names)),
+        stocks=list(labels.stocks().values()),
+        history=await timeline(limit=25, location_id=loc_id),
+    )
+
+
+async def person_page(request: Req, ref: str, fail: Failed | None = None) -> Template:
+    """One person's page; with `fail`, shown again with a refused form's error and input."""
+    person_id = await lookup.person_id(ref)
+    row = await places_repo.person(person_id=person_id)
+    held, held_total = await loans.open_loans(person_id=person_id, limit=200)
+    _, overdue_total = await loans.open_loans(person_id=person_id, overdue=True, limit=1)
+    return page(
+        request,
+        "person.html",
+        status=422 if fail else 200,
+        failed=fail,
+        locations=await location_choices(),
+        person=present.person(row),
+        held=held,
+        held_total=held_total,
+        overdue_total=overdue_total,
+        history=await timeline(limit=50, person_id=person_id),
+    )
+
+
 class PlacePages(PageBase):
     @get("/locations", opt=VIEW)
     async def locations(self, request: Req) -> Template:
@@ -88,40 +150,34 @@ class PlacePages(PageBase):
 
     @get("/locations/{ref:str}", opt=VIEW)
     async def location(self, request: Req, ref: str, page_no: int = 1) -> Template:
-        page_no = max(1, page_no)
+        return await location_page(request, ref, max(1, page_no))
+
+    @post("/locations/{ref:str}/edit", opt=MANAGE)
+    async def edit_location(self, request: Req, ref: str) -> Redirect | Template:
+        form = await read_form(request)
         loc_id = await lookup.location_id(ref)
-        row = await places_repo.location(location_id=loc_id)
-        parents, names, tags = await places_repo.tree_maps()
-        ids = await places_repo.subtree_ids(loc_id)
-        unit_rows, unit_total = await units_repo.list_units(
-            units_repo.UnitFilter(location_ids=ids),
-            sort="tag",
-            descending=False,
-            limit=PAGE_SIZE,
-            offset=(page_no - 1) * PAGE_SIZE,
-        )
-        stock_rows, _ = await stock_repo.list_stock(
-            item_id=None, location_ids=ids, lot_id=None, include_zero=False, limit=500, offset=0
-        )
-        crumbs: list[dict[str, str]] = []
-        at = row["parent"]
-        while at is not None:
-            crumbs.insert(0, {"tag": tags[at], "name": names[at]})
-            at = parents[at]
-        children = [{"tag": tags[i], "name": names[i]} for i, p in parents.items() if p == loc_id]
-        return page(
-            request,
-            "location.html",
-            location=present.location(row, parents, names, tags),
-            crumbs=crumbs,
-            children=sorted(children, key=lambda c: c["name"].lower()),
-            units=[present.unit(r) for r in unit_rows],
-            pager=pager(unit_total, page_no),
-            stock=[present.stock(r) for r in stock_rows],
-            loc_path=" > ".join(path_of(loc_id, parents, names)),
-            stocks=list(labels.stocks().values()),
-            history=await timeline(limit=25, location_id=loc_id),
-        )
+        try:
+            parent = form.get("parent", "")
+            await places.update_location(
+                actor_of(request),
+                loc_id,
+                name=form.get("name", ""),
+                parent_id=await lookup.location_id(parent, "parent") if parent else None,
+            )
+        except DomainError as exc:
+            return await location_page(request, ref, fail=failed("edit", exc, form))
+        return done(f"/locations/{ref}", "Saved the location.")
+
+    @post("/locations/{ref:str}/archive", opt=MANAGE)
+    async def archive_location(self, request: Req, ref: str) -> Redirect | Template:
+        form = await read_form(request)
+        loc_id = await lookup.location_id(ref)
+        archive = form.get("archived") == "yes"
+        try:
+            await places.update_location(actor_of(request), loc_id, archived=archive)
+        except DomainError as exc:
+            return await location_page(request, ref, fail=failed("archive", exc, form))
+        return done(f"/locations/{ref}", "Archived." if archive else "Back in use.")
 
     @get("/people", opt=VIEW)
     async def people(self, request: Req, q: str = "", page_no: int = 1) -> Template:
@@ -160,16 +216,17 @@ class PlacePages(PageBase):
 
     @get("/people/{ref:str}", opt=VIEW)
     async def person(self, request: Req, ref: str) -> Template:
+        return await person_page(request, ref)
+
+    @post("/people/{ref:str}/edit", opt=MANAGE)
+    async def edit_person(self, request: Req, ref: str) -> Redirect | Template:
+        form = await read_form(request)
         person_id = await lookup.person_id(ref)
-        row = await places_repo.person(person_id=person_id)
-        held, held_total = await loans.open_loans(person_id=person_id, limit=200)
-        _, overdue_total = await loans.open_loans(person_id=person_id, overdue=True, limit=1)
-        return page(
-            request,
-            "person.html",
-            person=present.person(row),
-            held=held,
-            held_total=held_total,
-            overdue_total=overdue_total,
-            history=await timeline(limit=50, person_id=person_id),
-        )
+        changes = {k: form.get(k, "") for k in ("name", "email", "badge_code")}
+        try:
+            await places.update_person(
+                actor_of(request), person_id, {**changes, "active": form.get("active") == "yes"}
+            )
+        except DomainError as exc:
+            return await person_page(request, ref, fail=failed("edit", exc, form))
+        return done(f"/people/{ref}", "Saved the person.")

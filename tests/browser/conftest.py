@@ -75,11 +75,19 @@ class Server:
         found = self.api("GET", "/api/v1/people", params={"q": name})["people"]
         return str(next(p["tag"] for p in found if p["name"] == name))
 
-    def drills(self) -> list[str]:
-        """The demo's six cordless drills, by tag, in the order they were made."""
-        units = self.api("GET", "/api/v1/units",
-                         params={"item": "TL-DRL-DDF485", "limit": 50})["units"]
+    def units(self, sku: str) -> list[str]:
+        """The units of an item, by tag, in the order they were made."""
+        units = self.api("GET", "/api/v1/units", params={"item": sku, "limit": 50})["units"]
         return [u["tag"] for u in sorted(units, key=lambda u: u["id"])]
+
+    def drills(self) -> list[str]:
+        """The demo's six cordless drills."""
+        return self.units("TL-DRL-DDF485")
+
+    def stock(self, sku: str) -> dict[str, int]:
+        """How many of a counted item each location holds, by location tag."""
+        rows = self.api("GET", "/api/v1/stock", params={"item": sku, "limit": 100})["stock"]
+        return {r["location"]["tag"]: int(r["quantity"]) for r in rows}
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -236,3 +244,23 @@ def phone(browser: Any, server: Server) -> Iterator[Any]:
 def open_scan(page: Any, query: str = "") -> None:
     page.goto(f"/scan{query}")
     page.wait_for_selector("body[data-ready=true]")
+
+
+def scanner(page: Any, code: str) -> None:
+    """A keyboard-mode scanner: the code typed fast, then Enter, no field focused."""
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+
+
+def wait_row(page: Any, state: str, text: str) -> Any:
+    row = page.locator(f'#recent li[data-state="{state}"]', has_text=text).first
+    row.wait_for()
+    return row
+
+
+def wait_until(page: Any, check: Any, what: str, seconds: float = 15) -> None:
+    for _ in range(int(seconds * 5)):
+        if check():
+            return
+        page.wait_for_timeout(200)
+    raise AssertionError(f"timed out waiting for {what}")

@@ -8,29 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import Server, open_scan
+from tests.browser.conftest import Server, open_scan, scanner, wait_row, wait_until
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
-
-
-def scanner(page: Any, code: str) -> None:
-    """A keyboard-mode scanner: the code typed fast, then Enter, no field focused."""
-    page.keyboard.type(code)
-    page.keyboard.press("Enter")
-
-
-def wait_row(page: Any, state: str, text: str) -> Any:
-    row = page.locator(f'#recent li[data-state="{state}"]', has_text=text).first
-    row.wait_for()
-    return row
-
-
-def wait_until(page: Any, check: Any, what: str, seconds: float = 15) -> None:
-    for _ in range(int(seconds * 5)):
-        if check():
-            return
-        page.wait_for_timeout(200)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def start_camera(page: Any) -> str:

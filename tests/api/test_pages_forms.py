@@ -1,0 +1,259 @@
+"""The management pages' stock, loan and edit forms, in process: a success redirects with a
+message, a refusal shows next to its field with the input kept, a viewer sees no form and a
+forged post gets a 403."""
+
+import re
+
+import pytest
+
+from tests import factories as f
+from tests.conftest import As
+
+HTML = {"Accept": "text/html"}
+
+
+def login(client, role):
+    client.cookies.clear()
+    answer = client.post("/login", data={"username": role, "password": "correct horse",
+                                         "next": "/"}, follow_redirects=False)
+    assert answer.status_code == 303, answer.text
+
+
+def send(client, page, action, **fields):
+    """Open `page` as the logged-in browser would, then post its form to `action`."""
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(page).text).group(1)
+    return client.post(action, data={"csrf": token, **fields}, headers=HTML,
+                       follow_redirects=False)
+
+
+def succeeded(client, answer, where, message):
+    assert answer.status_code == 303, (answer.status_code, answer.text[:800])
+    assert answer.headers["location"] == where
+    assert message in client.get(where).text
+
+
+def refused(answer, form, field, words):
+    """The page again (422), with the reason right under the field the service named."""
+    field = field.replace("_", "-")
+    assert answer.status_code == 422, (answer.status_code, answer.text[:800])
+    error = re.search(rf'<p class="error" id="{form}-{field}-error">([^<]*)</p>', answer.text)
+    assert error, answer.text
+    assert words in error.group(1)
+    assert f'id="{form}-{field}"' in answer.text
+    return answer.text
+
+
+@pytest.fixture
+def shelves(admin):
+    return f.location(admin, "Shelf A"), f.location(admin, "Shelf B")
+
+
+@pytest.fixture
+def screws(admin, shelves):
+    item = f.item(admin, name="Screws")
+    f.receive(admin, item["id"], shelves[0]["tag"], 3)
+    return item
+
+
+def test_an_operator_moves_stock_from_the_item_page(client, admin, shelves, screws):
+    login(client, "operator")
+    page = f"/items/{screws['id']}"
+    answer = send(client, page, f"{page}/move", from_location=shelves[0]["tag"],
+                  to_location=shelves[1]["tag"], quantity="2", note="restock")
+    succeeded(client, answer, page, "Moved 2.")
+    assert f.on_hand(admin, screws["id"], shelves[0]["tag"]) == 1
+    assert f.on_hand(admin, screws["id"], shelves[1]["tag"]) == 2
+
+
+def test_moving_more_than_is_there_shows_the_reason_at_the_quantity_and_keeps_the_input(
+        client, admin, shelves, screws):
+    login(client, "operator")
+    page = f"/items/{screws['id']}"
+    answer = send(client, page, f"{page}/move", from_location=shelves[0]["tag"],
+                  to_location=shelves[1]["tag"], quantity="9", note="keep me")
+    html = refused(answer, "move", "quantity", "3 left")
+    assert 'id="move-quantity" name="quantity" type="number" value="9"' in html
+    assert 'value="keep me"' in html
+    assert f'<option value="{shelves[1]["tag"]}" selected>' in html
+    assert f.on_hand(admin, screws["id"]) == 3
+
+
+def test_moving_to_the_same_place_is_refused_at_the_target(client, shelves, screws):
+    login(client, "operator")
+    page = f"/items/{screws['id']}"
+    answer = send(client, page, f"{page}/move", from_location=shelves[0]["tag"],
+                  to_location=shelves[0]["tag"], quantity="1")
+    refused(answer, "move", "to_location", "same as the source")
+
+
+def test_a_lot_item_is_moved_and_lent_by_lot(client, admin, shelves):
+    item = f.item(admin, tracking="lot")
+    f.receive(admin, item["id"], shelves[0]["tag"], 5, lot="L1")
+    person = f.person(admin)
+    login(client, "operator")
+    page = f"/items/{item['id']}"
+    html = client.get(page).text
+    assert 'id="move-lot"' in html and 'id="lend-lot"' in html
+    answer = send(client, page, f"{page}/move", from_location=shelves[0]["tag"],
+                  to_location=shelves[1]["tag"], quantity="2")
+    refused(answer, "move", "lot", "give a lot")
+    answer = send(client, page, f"{page}/move", from_location=shelves[0]["tag"],
+                  to_location=shelves[1]["tag"], quantity="2", lot="L1")
+    succeeded(client, answer, page, "Moved 2.")
+    answer = send(client, page, f"{page}/lend", from_location=shelves[0]["tag"],
+                  person=person["tag"], quantity="1", lot="L1")
+    succeeded(client, answer, page, "Lent 1")
+    assert "lot L1" in client.get(f"/people/{person['tag']}").text
+
+
+def test_lending_then_taking_back_part_from_the_person_page(client, admin, shelves, screws):
+    person = f.person(admin, name="Ada")
+    login(client, "operator")
+    page = f"/items/{screws['id']}"
+    answer = send(client, page, f"{page}/lend", from_location=shelves[0]["tag"],
+                  person=person["tag"], quantity="3", due_at="2030-01-31T17:00")
+    succeeded(client, answer, page, "Lent 3 to Ada.")
+    assert f.on_hand(admin, screws["id"]) == 0
+
+    mine = f"/people/{person['tag']}"
+    html = client.get(mine).text
+    assert "Screws" in html and f'action="{mine}/return"' in html
+    loan = re.search(r'name="loan" value="(\d+)"', html).group(1)
+    answer = send(client, mine, f"{mine}/return", loan=loan, item=str(screws["id"]),
+                  quantity="2", location=shelves[1]["tag"])
+    succeeded(client, answer, mine, "Took back 2 from Ada.")
+    assert f.on_hand(admin, screws["id"], shelves[1]["tag"]) == 2
+    held = admin.get(f"/api/v1/people/{person['tag']}/loans").json()["quantities"]
+    assert [ln["quantity"] for ln in held] == [1]
+
+
+def test_returning_more_than_held_shows_at_that_loans_quantity(client, admin, shelves, screws):
+    person = f.person(admin, name="Bo")
+    admin.post("/api/v1/loans/lend", json={"item": screws["id"], "location": shelves[0]["tag"],
+                                           "person": person["tag"], "quantity": 2})
+    login(client, "operator")
+    mine = f"/people/{person['tag']}"
+    loan = re.search(r'name="loan" value="(\d+)"', client.get(mine).text).group(1)
+    answer = send(client, mine, f"{mine}/return", loan=loan, item=str(screws["id"]),
+                  quantity="5", location=shelves[1]["tag"])
+    html = refused(answer, f"return-{loan}", "quantity", "holds 2")
+    assert f'id="return-{loan}-quantity" name="quantity" type="number" value="5"' in html
+
+
+def test_lend_refusals_show_at_their_fields(client, admin, shelves, screws):
+    person = f.person(admin)
+    login(client, "operator")
+    page = f"/items/{screws['id']}"
+    answer = send(client, page, f"{page}/lend", from_location=shelves[0]["tag"],
+                  person=person["tag"], quantity="4")
+    refused(answer, "lend", "quantity", "not enough stock")
+    answer = send(client, page, f"{page}/lend", from_location=shelves[0]["tag"],
+                  person=person["tag"], quantity="1", due_at="next week")
+    assert 'value="next week"' in refused(answer, "lend", "due_at", "date and time")
+    answer = send(client, page, f"{page}/lend", from_location=shelves[0]["tag"],
+                  person="", quantity="1")
+    refused(answer, "lend", "person", "person")
+
+
+def test_a_manager_renames_moves_and_archives_a_location(client, admin, shelves):
+    room = f.location(admin, "Store room")
+    login(client, "manager")
+    page = f"/locations/{shelves[0]['tag']}"
+    answer = send(client, page, f"{page}/edit", name="Shelf A1", parent=room["tag"])
+    succeeded(client, answer, page, "Saved the location.")
+    row = admin.get(f"/api/v1/locations/{shelves[0]['tag']}").json()
+    assert row["name"] == "Shelf A1" and row["parent"]["tag"] == room["tag"]
+
+    answer = send(client, page, f"{page}/archive", archived="yes")
+    succeeded(client, answer, page, "Archived.")
+    assert admin.get(f"/api/v1/locations/{shelves[0]['tag']}").json()["archived"] is True
+    answer = send(client, page, f"{page}/archive", archived="no")
+    succeeded(client, answer, page, "Back in use.")
+    assert admin.get(f"/api/v1/locations/{shelves[0]['tag']}").json()["archived"] is False
+
+
+def test_a_location_cannot_go_under_its_own_child_nor_lose_its_name(client, admin):
+    top = f.location(admin, "Hall")
+    child = f.location(admin, "Rack", parent=top["tag"])
+    login(client, "manager")
+    page = f"/locations/{top['tag']}"
+    answer = send(client, page, f"{page}/edit", name="Hall 2", parent=child["tag"])
+    html = refused(answer, "edit", "parent", "under itself")
+    assert 'value="Hall 2"' in html
+    answer = send(client, page, f"{page}/edit", name="", parent="")
+    refused(answer, "edit", "name", "name")
+    assert admin.get(f"/api/v1/locations/{top['tag']}").json()["name"] == "Hall"
+
+
+def test_a_manager_edits_a_person(client, admin):
+    person = f.person(admin, name="Cy")
+    login(client, "manager")
+    page = f"/people/{person['tag']}"
+    answer = send(client, page, f"{page}/edit", name="Cyril", email="cy@example.org",
+                  badge_code="B-77")
+    succeeded(client, answer, page, "Saved the person.")
+    row = admin.get(f"/api/v1/people/{person['tag']}").json()
+    assert (row["name"], row["email"], row["badge_code"], row["active"]) == (
+        "Cyril", "cy@example.org", "B-77", False)
+    answer = send(client, page, f"{page}/edit", name="Cyril", email="", badge_code="",
+                  active="yes")
+    succeeded(client, answer, page, "Saved the person.")
+    row = admin.get(f"/api/v1/people/{person['tag']}").json()
+    assert row["active"] is True and row["badge_code"] is None
+
+
+def test_a_person_edit_refusal_keeps_what_was_typed(client, admin):
+    f.person(admin, badge_code="TAKEN")
+    person = f.person(admin, name="Di")
+    login(client, "manager")
+    page = f"/people/{person['tag']}"
+    answer = send(client, page, f"{page}/edit", name="Diana", email="not-an-address",
+                  active="yes")
+    html = refused(answer, "edit", "email", "does not look like an address")
+    assert 'value="not-an-address"' in html and 'value="Diana"' in html
+    answer = send(client, page, f"{page}/edit", name="Di", badge_code="TAKEN", active="yes")
+    refused(answer, "edit", "badge_code", "already someone else")
+
+
+def test_a_viewer_sees_none_of_the_forms_and_a_forged_post_gets_a_403(
+        client, admin, shelves, screws):
+    person = f.person(admin)
+    item, loc, who = (f"/items/{screws['id']}", f"/locations/{shelves[0]['tag']}",
+                      f"/people/{person['tag']}")
+    login(client, "viewer")
+    for page, actions in [(item, ["/move", "/lend"]), (loc, ["/edit", "/archive"]),
+                          (who, ["/edit", "/return"])]:
+        html = client.get(page).text
+        for action in actions:
+            assert f'action="{page}{action}"' not in html, (page, action)
+            answer = send(client, "/tokens", page + action, quantity="1", name="X")
+            assert answer.status_code == 403, (page, action, answer.status_code)
+            assert "<html" in answer.text
+    assert f.on_hand(admin, screws["id"]) == 3
+    assert admin.get(loc.replace("/locations", "/api/v1/locations")).json()["name"] == "Shelf A"
+
+
+def test_an_operator_has_the_stock_forms_but_not_the_managers(client, admin, shelves, screws):
+    person = f.person(admin)
+    login(client, "operator")
+    assert 'action="/items/{}/lend"'.format(screws["id"]) in client.get(
+        f"/items/{screws['id']}").text
+    for page in (f"/locations/{shelves[0]['tag']}", f"/people/{person['tag']}"):
+        assert f'action="{page}/edit"' not in client.get(page).text
+        assert send(client, "/tokens", f"{page}/edit", name="X").status_code == 403
+
+
+def test_a_post_without_the_csrf_token_is_refused(client, shelves, screws):
+    login(client, "operator")
+    answer = client.post(f"/items/{screws['id']}/move", headers=HTML,
+                         data={"from_location": shelves[0]["tag"],
+                               "to_location": shelves[1]["tag"], "quantity": "1"})
+    assert answer.status_code == 403
+
+
+def test_an_api_token_posts_the_form_without_csrf(client, shelves, screws):
+    answer = As(client, "operator").post(
+        f"/items/{screws['id']}/move", follow_redirects=False,
+        data={"from_location": shelves[0]["tag"], "to_location": shelves[1]["tag"],
+              "quantity": "1"})
+    assert answer.status_code == 303
