@@ -247,9 +247,17 @@ def open_scan(page: Any, query: str = "") -> None:
 
 
 def scanner(page: Any, code: str) -> None:
-    """A keyboard-mode scanner: the code typed fast, then Enter, no field focused."""
-    page.keyboard.type(code)
-    page.keyboard.press("Enter")
+    """A keyboard-mode scanner: the code typed fast, then Enter, no field focused. The keys
+    are sent in one burst inside the page, as a real scanner sends them, so a busy test
+    machine cannot spread them out past the page's scanner timing."""
+    page.evaluate(
+        """code => {
+            for (const key of [...code, "Enter"]) {
+                document.dispatchEvent(new KeyboardEvent("keydown", {key, bubbles: true}));
+            }
+        }""",
+        code,
+    )
 
 
 def wait_row(page: Any, state: str, text: str) -> Any:
