@@ -66,17 +66,20 @@ async def insert_many(units: list[Unit]) -> list[int]:
     return ids
 
 
-async def save(unit: Unit, *, read_version: int) -> None:
-    """Write the unit if its version is still the one we read; otherwise someone else
-    changed it first and this change loses with a clear conflict."""
-    values = _values(unit)
+async def save(unit: Unit, *, read: Unit) -> None:
+    """Write the unit if its version is still the one we read (`read`); otherwise someone
+    else changed it first and this change loses with a clear conflict. Only the columns
+    that changed are written: SQLite rewrites the entries of every index on a column named
+    in SET, changed or not, and a unit has seven indexes."""
+    before = _values(read)
+    values = {k: v for k, v in _values(unit).items() if v != before[k]}
     values["version"] = unit.version
     values["updated_at"] = dt.datetime.now(dt.UTC)
     # Raw SQL: the query builder cost more than the UPDATE itself on the scan path.
     sets = ", ".join(f'"{column}" = {{}}' for column in values)
     rows = await UnitRow.raw(
         f"UPDATE unit SET {sets} WHERE id = {{}} AND version = {{}} RETURNING id",
-        *values.values(), unit.id, read_version)
+        *values.values(), unit.id, read.version)
     if not rows:
         raise ConcurrentChange(f"unit {unit.tag} was changed by someone else at the same "
                                "moment: look again and retry")

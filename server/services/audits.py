@@ -311,12 +311,12 @@ async def _move_seen(
         steps.append("mark_found")
     for action in steps:
         new, event = unit_rules.apply(unit, action, location_id=target, note=note)
-        await units_repo.save(new, read_version=unit.version)
+        await units_repo.save(new, read=unit)
         await ledger.record(actor, _tagged(event, audit_id))
         unit = new
     if unit.location_id != target:
         new, event = unit_rules.move(unit, target, note=note)
-        await units_repo.save(new, read_version=unit.version)
+        await units_repo.save(new, read=unit)
         await ledger.record(actor, _tagged(event, audit_id))
         steps.append("move")
     if steps:
@@ -361,7 +361,7 @@ async def _mark_lost(
         done["skipped"].append({"unit": unit.tag, "why": "changed since the audit began"})
         return
     new, event = unit_rules.apply(unit, "mark_lost", note=note)
-    await units_repo.save(new, read_version=unit.version)
+    await units_repo.save(new, read=unit)
     await ledger.record(actor, _tagged(event, audit_id))
     done["marked_lost"].append(unit.tag)
 

@@ -45,12 +45,12 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
                                on_checked_out=on_checked_out)
         for unit in plan.check_in:
             new, event = units.apply(unit, "check_in", note="checked in to change tracking")
-            await units_repo.save(new, read_version=unit.version)
+            await units_repo.save(new, read=unit)
             await ledger.record(actor, event)
         for unit in plan.collapse:
             current = await units_repo.get(unit_id=unit.id)
             await units_repo.save(replace(current, collapsed=True, version=current.version + 1),
-                                  read_version=current.version)
+                                  read=current)
         await items_repo.update(replace(item, tracking=mode))
         await ledger.record_many(actor, plan.events)
         for key, delta in plan.stock_deltas.items():

@@ -125,7 +125,7 @@ async def update_unit(actor: Actor, tag: str, changes: dict[str, Any]) -> int | 
                 if getattr(unit, k) != getattr(new, k)}
         if not diff:
             return None
-        await units_repo.save(new, read_version=unit.version)
+        await units_repo.save(new, read=unit)
         return await ledger.record(actor, EventDraft(
             kind=EventKind.UNIT_UPDATED, item_id=unit.item_id, unit_id=unit.id,
             details={"changes": diff}))
@@ -140,7 +140,7 @@ async def _change(actor: Actor, tag: str, step: Any) -> int:
     async with write_transaction():
         unit = await units_repo.get(tag=tag, lock=True)
         new, event = await step(unit)
-        await units_repo.save(new, read_version=unit.version)
+        await units_repo.save(new, read=unit)
         return await ledger.record(actor, event)
 
 
