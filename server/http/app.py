@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar
+from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -41,6 +42,7 @@ from server.http import (
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
 from server.http.pages import HealthController, PageController
+from server.http.pages_common import app_http_error
 from server.http.pages_scan import ScanPageController
 from server.settings import Settings, get_settings
 
@@ -101,7 +103,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         lifespan=[lifespan],
         middleware=[DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
-        exception_handlers=HANDLERS,
+        exception_handlers={**HANDLERS, HTTPException: app_http_error},
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Tagtrack API",

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from server.db import items_repo, places_repo, stock_repo, units_repo
 from server.db.items_repo import ItemFilter
 from server.domain.errors import DomainError, InvalidInput
+from server.domain.vocab import Condition
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
 from server.http.pages_common import (
@@ -20,6 +21,7 @@ from server.http.pages_common import (
     PageBase,
     Req,
     actor_of,
+    custom_from_form,
     done,
     failed,
     location_choices,
@@ -30,7 +32,7 @@ from server.http.pages_common import (
     read_form,
 )
 from server.http.pages_timeline import timeline
-from server.services import catalog, conversion, lookup
+from server.services import catalog, conversion, lookup, units
 from server.services import stock as stock_service
 
 TRACKING = ("quantity", "lot", "serial")
@@ -101,6 +103,8 @@ async def item_page(
         sources=_sources(stock),
         lots=sorted({(s.lot, s.lot) for s in stock if s.lot}),
         people=await people_choices() if stock else [],
+        conditions=[(c.value, c.value.replace("_", " ")) for c in Condition],
+        custom_names=[f"custom.{f.key}" for f in item.custom_fields],
     )
 
 
@@ -190,6 +194,39 @@ class CatalogPages(PageBase):
         except DomainError as exc:
             return await item_page(request, item_id, fail=failed("edit", exc, form))
         return done(f"/items/{item_id}", "Saved the item.")
+
+    @post("/items/{item_id:int}/units", opt=MANAGE)
+    async def add_units(self, request: Req, item_id: int) -> Redirect | Template:
+        """New units of a serial item: a count with serials pending, a list of serials,
+        or a pattern such as SN-{0001..0050}."""
+        form = await read_form(request)
+        try:
+            item = await items_repo.get(item_id)
+            serials = form.get("serials", "").replace(",", " ").split()
+            ids = await units.create_units(
+                actor_of(request),
+                item_id,
+                await lookup.location_id(form.get("location", "")),
+                count=parse_int(form.get("count", ""), "count", optional=True),
+                serials=serials or None,
+                serial_pattern=form.get("serial_pattern", "").strip() or None,
+                condition=form.get("condition") or "working",
+                fields={
+                    "purchase_date": form.get("purchase_date"),
+                    "purchase_cost": form.get("purchase_cost"),
+                    "warranty_end": form.get("warranty_end"),
+                    "custom": custom_from_form(form, list(item.custom_fields)),
+                },
+                note=form.get("note", ""),
+            )
+        except DomainError as exc:
+            fail = failed("units", exc, form)
+            if (fail.field or "").startswith("serial"):  # serial, serials[3]: the box typed in
+                fail.field = "serial_pattern" if form.get("serial_pattern") else "serials"
+            return await item_page(request, item_id, fail=fail)
+        first, last = await units_repo.detail(ids[0]), await units_repo.detail(ids[-1])
+        span = first["tag"] if len(ids) == 1 else f"{first['tag']} to {last['tag']}"
+        return done(f"/items/{item_id}", f"Added {len(ids)} unit{'s' * (len(ids) > 1)}: {span}.")
 
     @post("/items/{item_id:int}/convert", opt=MANAGE)
     async def convert(self, request: Req, item_id: int) -> Redirect | Template:

@@ -86,6 +86,16 @@ def failed(form: str, exc: DomainError, values: dict[str, str]) -> Failed:
     return Failed(form=form, message=exc.message, field=exc.field, values=values)
 
 
+def custom_from_form(form: dict[str, str], defs: list[Any]) -> dict[str, Any]:
+    """An item's custom unit fields as a form sends them (custom.KEY; a ticked box is
+    "on", an unticked one is absent), ready for the item's definitions to check."""
+    custom: dict[str, Any] = {}
+    for d in defs:
+        raw = form.get(f"custom.{d.key}", "")
+        custom[d.key] = (raw == "on") if d.type == "boolean" else (raw or None)
+    return custom
+
+
 def when(value: Any, *, date_only: bool = False) -> str:
     if value is None or value == "":
         return ""
@@ -187,6 +197,16 @@ def page_http_error(request: Req, exc: HTTPException) -> Response[Any]:
         title=errors.TITLES.get(exc.status_code, "Error"),
         message=str(exc.detail),
     )
+
+
+def app_http_error(request: Req, exc: HTTPException) -> Response[Any]:
+    """Outside any route (a mistyped address, a wrong method): a browser gets the error as
+    a page, the API and static files keep problem+json."""
+    if request.url.path.startswith(("/api/", "/schema", "/static/")):
+        return errors.http_error(request, exc)
+    if exc.status_code == 404 and _wants_page(request):
+        exc = HTTPException(status_code=404, detail=f"There is no page at {request.url.path}.")
+    return page_http_error(request, exc)
 
 
 class PageBase(Controller):

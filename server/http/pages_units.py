@@ -20,6 +20,7 @@ from server.http.pages_common import (
     PageBase,
     Req,
     actor_of,
+    custom_from_form,
     done,
     failed,
     location_choices,
@@ -37,12 +38,8 @@ CUSTODY = ("check_out", "check_in")
 
 def _edit_changes(form: dict[str, str], defs: list[Any]) -> dict[str, Any]:
     changes: dict[str, Any] = {k: form.get(k, "") or None for k in EDIT_FIELDS}
-    custom: dict[str, Any] = {}
-    for d in defs:
-        raw = form.get(f"custom.{d.key}", "")
-        custom[d.key] = (raw == "on") if d.type == "boolean" else (raw or None)
     if defs:
-        changes["custom"] = custom
+        changes["custom"] = custom_from_form(form, defs)
     return changes
 
 
@@ -74,7 +71,6 @@ class UnitPages(PageBase):
             history=await timeline(limit=100, unit_id=found.id),
             failed=fail,
             custom_names=[f"custom.{f.key}" for f in item.custom_fields],
-            choice_options={f.key: [(c, c) for c in f.choices] for f in item.custom_fields},
         )
 
     async def _act(

@@ -110,3 +110,22 @@ def test_a_refused_form_shows_the_reason_next_to_its_field_and_keeps_the_input(c
     assert 'id="edit-reorder-point" name="reorder_point" type="text" value="lots"' in answer.text
     assert 'id="edit-reorder-point-error"' in answer.text
     assert "reorder_point must be a whole number" in answer.text
+
+
+def test_a_mistyped_address_is_a_page_for_a_browser_and_problem_json_for_the_api(client):
+    anonymous = client.get("/catalog", headers={"Accept": "text/html"})
+    assert anonymous.status_code == 404
+    assert "There is no page at /catalog" in anonymous.text
+    login(client, "viewer")
+    answer = client.get("/catalog", headers={"Accept": "text/html"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "There is no page at /catalog" in answer.text
+    assert "Back to the dashboard" in answer.text
+    api = client.get("/api/v1/nothing-here", headers={"Accept": "text/html"})
+    assert api.status_code == 404
+    assert api.headers["content-type"] == "application/problem+json"
+    assert api.json()["code"] == "not_found"
+    wrong_method = client.delete("/items", headers={"Accept": "text/html"})
+    assert wrong_method.status_code == 405
+    assert wrong_method.headers["content-type"].startswith("text/html")

@@ -257,3 +257,50 @@ def test_an_api_token_posts_the_form_without_csrf(client, shelves, screws):
         data={"from_location": shelves[0]["tag"], "to_location": shelves[1]["tag"],
               "quantity": "1"})
     assert answer.status_code == 303
+
+
+def test_a_manager_adds_units_from_the_item_page(client, admin, shelves):
+    machine = f.item(admin, tracking="serial", name="Espresso machine", custom_fields=[
+        {"key": "voltage", "label": "Voltage", "type": "choice", "required": True,
+         "choices": ["120", "230"]},
+        {"key": "plumbed", "label": "Plumbed in", "type": "boolean"}])
+    login(client, "manager")
+    page = f"/items/{machine['id']}"
+    answer = send(client, page, f"{page}/units", location=shelves[0]["tag"],
+                  serial_pattern="LM-{01..03}", purchase_date="2026-03-01",
+                  purchase_cost="5900", **{"custom.voltage": "230", "custom.plumbed": "on"})
+    succeeded(client, answer, page, "Added 3 units:")
+    made = admin.get("/api/v1/units", params={"item": machine["id"]}).json()["units"]
+    assert sorted(u["serial"] for u in made) == ["LM-01", "LM-02", "LM-03"]
+    assert {u["location"]["tag"] for u in made} == {shelves[0]["tag"]}
+    assert all(u["custom"] == {"voltage": "230", "plumbed": True} for u in made)
+    assert all(u["purchase_date"] == "2026-03-01" for u in made)
+
+    answer = send(client, page, f"{page}/units", location=shelves[1]["tag"], count="2",
+                  **{"custom.voltage": "120"})
+    succeeded(client, answer, page, "Added 2 units:")
+    pending = admin.get("/api/v1/units", params={"item": machine["id"],
+                                                 "location": shelves[1]["tag"]}).json()
+    assert [u["serial"] for u in pending["units"]] == [None, None]
+
+
+def test_add_units_refusals_show_at_their_fields_and_change_nothing(client, admin, shelves):
+    machine = f.item(admin, tracking="serial", custom_fields=[
+        {"key": "voltage", "label": "Voltage", "type": "choice", "required": True,
+         "choices": ["120", "230"]}])
+    f.units(admin, machine["id"], shelves[0]["tag"], serials=["A1"], custom={"voltage": "120"})
+    before = f.event_count(admin)
+    login(client, "manager")
+    page = f"/items/{machine['id']}"
+    answer = send(client, page, f"{page}/units", location=shelves[0]["tag"], count="1")
+    refused(answer, "units", "custom-voltage", "required")
+    answer = send(client, page, f"{page}/units", location=shelves[0]["tag"],
+                  serials="A2\nA1", **{"custom.voltage": "230"})
+    html = refused(answer, "units", "serials", "A1")
+    assert "A2\nA1</textarea>" in html
+    answer = send(client, page, f"{page}/units", location=shelves[0]["tag"],
+                  serial_pattern="SN-{5..1}", **{"custom.voltage": "230"})
+    assert answer.status_code == 422
+    assert f.event_count(admin) == before
+    login(client, "viewer")
+    assert f'action="{page}/units"' not in client.get(page).text
