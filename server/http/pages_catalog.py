@@ -4,6 +4,7 @@ conversion with a confirmation)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from litestar import get, post
@@ -12,6 +13,7 @@ from litestar.response import Redirect, Template
 from server.db import items_repo, places_repo, stock_repo, units_repo
 from server.db.items_repo import ItemFilter
 from server.domain.errors import DomainError, InvalidInput
+from server.domain.items import FieldType
 from server.domain.vocab import Condition
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
@@ -48,6 +50,11 @@ EDIT_FIELDS = (
 )
 
 
+CUSTOM_ROWS_BLANK = 2  # empty rows under an item's custom fields, for new ones
+_NOT_KEY = re.compile(r"[^a-z0-9_]+")
+_ROW = re.compile(r"custom_fields\[(\d+)\]")
+
+
 def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
     changes: dict[str, Any] = {k: form[k] for k in EDIT_FIELDS if k in form}
     if "reorder_point" in changes:
@@ -56,7 +63,40 @@ def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
         )
     if "barcodes" in changes:
         changes["barcodes"] = changes["barcodes"].replace(",", " ").split()
+    if "flags" in form:  # the edit form's checkboxes: an unticked box is not sent at all
+        changes["allow_negative"] = form.get("allow_negative") == "on"
+        changes["archived"] = form.get("archived") == "on"
     return changes
+
+
+def custom_field_rows(form: dict[str, str]) -> tuple[list[dict[str, Any]], list[int]] | None:
+    """The custom unit fields as the edit form's rows send them (custom_fields[i].key,
+    .label, .type, .required, .choices), and for each kept row its row number on the form.
+    A row with neither key nor label is left out; a key left empty is made from the label
+    ("Last descaled" -> last_descaled). None when the form has no such rows."""
+    if "custom_fields.rows" not in form:
+        return None
+    defs: list[dict[str, Any]] = []
+    rows: list[int] = []
+    for i in range(int(form["custom_fields.rows"] or 0)):
+        cell = {k: form.get(f"custom_fields[{i}].{k}", "").strip()
+                for k in ("key", "label", "type", "choices")}
+        if not cell["key"] and not cell["label"]:
+            continue
+        key = cell["key"] or _NOT_KEY.sub("_", cell["label"].lower()).strip("_")
+        defs.append({"key": key, "label": cell["label"] or key, "type": cell["type"],
+                     "required": form.get(f"custom_fields[{i}].required") == "on",
+                     "choices": [c.strip() for c in cell["choices"].split(",") if c.strip()]})
+        rows.append(i)
+    return defs, rows
+
+
+def _on_form_row(fail: Failed, rows: list[int]) -> Failed:
+    """custom_fields[2].key counts kept rows only: name the row as the form shows it."""
+    found = _ROW.match(fail.field or "")
+    if found and int(found.group(1)) < len(rows):
+        fail.field = _ROW.sub(f"custom_fields[{rows[int(found.group(1))]}]", fail.field or "", 1)
+    return fail
 
 
 async def item_page(
@@ -104,6 +144,8 @@ async def item_page(
         lots=sorted({(s.lot, s.lot) for s in stock if s.lot}),
         people=await people_choices() if stock else [],
         conditions=[(c.value, c.value.replace("_", " ")) for c in Condition],
+        field_types=[(t.value, t.value) for t in FieldType],
+        custom_rows=len(item.custom_fields) + CUSTOM_ROWS_BLANK,
         custom_names=[f"custom.{f.key}" for f in item.custom_fields],
     )
 
@@ -189,10 +231,15 @@ class CatalogPages(PageBase):
     @post("/items/{item_id:int}/edit", opt=MANAGE)
     async def edit(self, request: Req, item_id: int) -> Redirect | Template:
         form = await read_form(request)
+        custom = custom_field_rows(form)
         try:
-            await catalog.update_item(actor_of(request), item_id, _edit_changes(form))
+            changes = _edit_changes(form)
+            if custom is not None:
+                changes["custom_fields"] = custom[0]
+            await catalog.update_item(actor_of(request), item_id, changes)
         except DomainError as exc:
-            return await item_page(request, item_id, fail=failed("edit", exc, form))
+            fail = _on_form_row(failed("edit", exc, form), custom[1] if custom else [])
+            return await item_page(request, item_id, fail=fail)
         return done(f"/items/{item_id}", "Saved the item.")
 
     @post("/items/{item_id:int}/units", opt=MANAGE)

@@ -304,3 +304,39 @@ def test_add_units_refusals_show_at_their_fields_and_change_nothing(client, admi
     assert f.event_count(admin) == before
     login(client, "viewer")
     assert f'action="{page}/units"' not in client.get(page).text
+
+
+def test_a_manager_defines_unit_fields_and_archives_an_item_from_its_page(client, admin, shelves):
+    drill = f.item(admin, tracking="serial", name="Drill")
+    login(client, "manager")
+    page = f"/items/{drill['id']}"
+    rows = {"custom_fields.rows": "2", "flags": "1", "name": "Drill", "sku": drill["sku"],
+            "custom_fields[0].label": "Last service", "custom_fields[0].type": "date",
+            "custom_fields[1].label": "Battery", "custom_fields[1].key": "battery",
+            "custom_fields[1].type": "choice", "custom_fields[1].choices": "2Ah, 5Ah",
+            "custom_fields[1].required": "on"}
+    succeeded(client, send(client, page, f"{page}/edit", **rows), page, "Saved the item.")
+    got = admin.get(f"/api/v1/items/{drill['id']}").json()
+    assert got["custom_fields"] == [
+        {"key": "last_service", "label": "Last service", "type": "date", "required": False,
+         "choices": []},
+        {"key": "battery", "label": "Battery", "type": "choice", "required": True,
+         "choices": ["2Ah", "5Ah"]}]
+    assert got["archived"] is False
+
+    # a bad row is named where it is on the form (row 3), and nothing changes
+    bad = {**rows, "custom_fields.rows": "4", "custom_fields[3].label": "Size",
+           "custom_fields[3].type": "choice"}
+    html = refused(send(client, page, f"{page}/edit", **bad), "edit",
+                   "custom-fields-3-choices", "at least one choice")
+    assert 'value="Size"' in html
+    assert admin.get(f"/api/v1/items/{drill['id']}").json()["custom_fields"] == got[
+        "custom_fields"]
+
+    # an emptied row removes its field; the archive box archives
+    emptied = {**rows, "custom_fields[0].label": "", "archived": "on"}
+    succeeded(client, send(client, page, f"{page}/edit", **emptied), page, "Saved the item.")
+    got = admin.get(f"/api/v1/items/{drill['id']}").json()
+    assert [d["key"] for d in got["custom_fields"]] == ["battery"]
+    assert got["archived"] is True
+    assert f'action="{page}/units"' not in client.get(page).text
