@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from server.domain.errors import Conflict, InvalidInput
+from server.domain.stock import MAX_QUANTITY
 
 OPEN, FINISHED, CONFIRMED = "open", "finished", "confirmed"
 UNIT, COUNT, UNKNOWN = "unit", "count", "unknown"
@@ -95,6 +96,8 @@ def count(
     count too (the shelf was checked and holds none)."""
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 0:
         raise InvalidInput("quantity must be a whole number, zero or more", field="quantity")
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(f"quantity must be at most {MAX_QUANTITY:,}", field="quantity")
     if line is None:
         line = Line(
             id=0,

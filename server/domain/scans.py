@@ -27,6 +27,19 @@ def check_action(action: str) -> str:
     return action
 
 
+# What a scan may carry. No code Tagtrack resolves is longer than MAX_CODE (tags, label
+# URLs, GS1 strings, serials, SKUs, lot codes all fit); the device fields are stored as is.
+MAX_CODE, MAX_DEVICE_ID, MAX_IDEMPOTENCY_KEY = 200, 100, 200
+
+
+def check_scan(action: str, code: str, device_id: str, idempotency_key: str | None) -> None:
+    check_action(action)
+    for field, value, most in (("code", code, MAX_CODE), ("device_id", device_id, MAX_DEVICE_ID),
+                               ("idempotency_key", idempotency_key or "", MAX_IDEMPOTENCY_KEY)):
+        if len(value) > most:
+            raise InvalidInput(f"{field} must be at most {most} characters", field=field)
+
+
 def actions_for(
     kind: str,
     *,

@@ -22,9 +22,16 @@ class StockKey:
     lot_id: int | None = None
 
 
+# One operation moves at most this many: a typo of a few extra digits is refused, and every
+# count stays far inside the 64-bit integers that SQLite and PostgreSQL store.
+MAX_QUANTITY = 1_000_000_000
+
+
 def check_quantity(quantity: int, field: str = "quantity") -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity <= 0:
         raise InvalidInput(f"{field} must be a whole number above zero", field=field)
+    if quantity > MAX_QUANTITY:
+        raise InvalidInput(f"{field} must be at most {MAX_QUANTITY:,}", field=field)
     return quantity
 
 
@@ -84,6 +91,8 @@ def adjust(item: Item, key: StockKey, on_hand: int, counted: int, reason: str) -
         raise InvalidInput("counted must be a whole number", field="counted")
     if counted < 0 and not item.allow_negative:
         raise InvalidInput("counted must not be below zero", field="counted")
+    if abs(counted) > MAX_QUANTITY:
+        raise InvalidInput(f"counted must be at most {MAX_QUANTITY:,}", field="counted")
     if not reason.strip():
         raise InvalidInput("an adjustment needs a reason", field="reason")
     if counted == on_hand:

@@ -41,6 +41,7 @@ from server.http import (
 )
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
+from server.http.inputs import RefuseNul
 from server.http.pages import HealthController, PageController
 from server.http.pages_common import app_http_error
 from server.http.pages_scan import ScanPageController
@@ -101,7 +102,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     return Litestar(
         route_handlers=[*CONTROLLERS, static],
         lifespan=[lifespan],
-        middleware=[DefineMiddleware(AuthMiddleware)],
+        middleware=[DefineMiddleware(RefuseNul), DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
         exception_handlers={**HANDLERS, HTTPException: app_http_error},
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),

@@ -90,7 +90,7 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
 
 _AT = re.compile(r"at `\$\.([\w.\[\]]+)`")
 # msgspec names an unknown or missing field only in the message; the key is the parent
-_NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`")
+_NAMED = re.compile(r"(?:unknown|missing required) field `([^`]+)`|^field `([^`]+)`")
 _BODY_KEYS = (None, "data", "body")
 
 
@@ -101,7 +101,9 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
     message = str(first.get("message") or exc.detail)
     field = first.get("key") or (m.group(1) if (m := _AT.search(message)) else None)
     if named := _NAMED.search(message):
-        field = named.group(1) if field in _BODY_KEYS else f"{field}.{named.group(1)}"
+        name = named.group(1) or named.group(2)
+        message = message.replace(f"field `{name}` ", "")
+        field = name if field in _BODY_KEYS else f"{field}.{name}"
     source = first.get("source")
     source = getattr(source, "value", source)
     if field and field != "body" and source not in (None, "body"):
@@ -138,7 +140,17 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
     return problem(status, str(exc.detail), code=code)
 
 
+def _out_of_range(exc: Exception) -> bool:
+    """A number too large for the database's 64-bit integers (SQLite's driver raises
+    OverflowError; asyncpg a DataError "... out of int64 range")."""
+    if isinstance(exc, OverflowError):
+        return True
+    return type(exc).__name__ == "DataError" and "out of" in str(exc) and "range" in str(exc)
+
+
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if _out_of_range(exc):  # the fields we know are checked; this is the net under the rest
+        return problem(422, "a number in the request is too large", code="out_of_range")
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem(
         500, "something went wrong on the server; it has been logged", code="server_error"

@@ -45,6 +45,9 @@ async def read_form(request: Req) -> dict[str, str]:
     it needs none."""
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
+    for key, value in values.items():
+        if "\x00" in value:
+            raise InvalidInput(f"{key} must not contain a NUL character", field=key)
     sent = values.pop("csrf", "")
     if "authorization" not in request.headers:
         expected = csrf_token(request)

@@ -11,7 +11,7 @@ from server.domain.actors import Actor
 from server.domain.errors import InvalidInput
 
 Limit = Annotated[int, Parameter(ge=1, le=500, description="page size (1-500)")]
-Offset = Annotated[int, Parameter(ge=0, description="rows to skip")]
+Offset = Annotated[int, Parameter(ge=0, le=1_000_000_000, description="rows to skip")]
 Sort = Annotated[str, Parameter(description="field to sort by; prefix - for descending")]
 Req = Request[Any, Any, Any]
 

@@ -10,7 +10,28 @@ from msgspec import UNSET, Struct, UnsetType
 
 
 class In(Struct, forbid_unknown_fields=True, omit_defaults=True):
-    """Request bodies reject fields they do not know, so a typo is an error, not a no-op."""
+    """Request bodies reject fields they do not know, so a typo is an error, not a no-op,
+    and text with a NUL character (which PostgreSQL cannot store) anywhere in them."""
+
+    def __post_init__(self) -> None:
+        for name in self.__struct_fields__:
+            check_text(getattr(self, name), name)
+
+
+def check_text(value: Any, where: str) -> None:
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError(f"field `{where}` must not contain a NUL character (\\u0000)")
+    elif isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            check_text(v, f"{where}[{i}]")
+    elif isinstance(value, Struct):
+        for name in value.__struct_fields__:
+            check_text(getattr(value, name), f"{where}.{name}")
+    elif isinstance(value, dict):
+        for k, v in value.items():
+            check_text(k, where)
+            check_text(v, f"{where}.{k}")
 
 
 class Ref(Struct):

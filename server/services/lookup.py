@@ -23,10 +23,14 @@ def _tag(ref: str, kind: TagKind, field: str) -> str:
     return str(tag)
 
 
+MAX_ID = 2**63 - 1  # ids are 64-bit on SQLite and PostgreSQL
+
+
 def _as_int(ref: int | str) -> int | None:
-    if isinstance(ref, int):
-        return ref
-    return int(ref) if ref.isdigit() else None
+    """An id, or None for a tag. An id no row can have (beyond 64 bits) is 0, which
+    finds nothing: the caller's usual "no such record" answer, not a database error."""
+    n = ref if isinstance(ref, int) else int(ref) if ref.isascii() and ref.isdigit() else None
+    return n if n is None or 0 <= n <= MAX_ID else 0
 
 
 async def location_id(ref: int | str, field: str = "location") -> int:
@@ -60,7 +64,7 @@ async def person(ref: int | str, field: str = "person") -> dict[str, Any]:
 async def item_id(ref: int | str, field: str = "item") -> int:
     try:
         if isinstance(ref, int):
-            return (await items_repo.get(ref)).id
+            return (await items_repo.get(_as_int(ref))).id
         return (await items_repo.get(sku=ref)).id
     except NotFound:
         raise NotFound(f"{field}: no item {ref}", field=field) from None

@@ -49,7 +49,7 @@ Render = Callable[[ScanCommand, Outcome], Rendered]
 
 
 async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
-    rules.check_action(cmd.action)
+    rules.check_scan(cmd.action, cmd.code, cmd.device_id, cmd.idempotency_key)
     if cmd.idempotency_key:
         stored = await scans_repo.by_key(cmd.idempotency_key)
         if stored is not None:

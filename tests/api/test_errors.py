@@ -107,3 +107,42 @@ def test_a_bad_query_parameter_is_named(viewer):
 
 def test_an_unknown_route_is_a_404_problem(viewer):
     problem(viewer.get("/api/v1/nothing-here"), 404)
+
+
+def test_text_with_a_nul_character_is_refused_everywhere_and_changes_nothing(manager, operator):
+    """PostgreSQL cannot store NUL in text: refused at the edge on both engines, by name."""
+    shelf = location(manager, "Shelf")
+    before = event_count(manager)
+    problem(manager.post("/api/v1/locations", json={"name": "Bin\x00 1"}), 422, "name")
+    body = {"sku": "NUL-1", "name": "x", "tracking": "serial",
+            "custom_fields": [{"key": "k", "label": "K\x00", "type": "text"}]}
+    problem(manager.post("/api/v1/items", json=body), 422, "custom_fields[0].label")
+    answer = operator.post("/api/v1/scans", json={"code": "U-0000019\x00", "action": "move",
+                                                   "location": shelf["tag"]})
+    problem(answer, 422, "code")
+    problem(operator.get("/api/v1/scans/lookup", params={"code": "\x00"}), 422, "query")
+    problem(operator.get("/api/v1/units", params={"q": "a\x00"}), 422, "query")
+    assert event_count(manager) == before
+    assert ok(manager.get("/api/v1/scans"))["total"] == 0
+
+
+def test_numbers_beyond_what_a_database_stores_are_refused_not_a_server_error(manager, operator):
+    shelf = location(manager, "Shelf")
+    screws = item(manager, name="Screws")
+    before = event_count(manager)
+    huge = 10**30
+    answer = operator.post("/api/v1/stock/receive", json={"item": screws["id"],
+                                                         "location": shelf["tag"],
+                                                         "quantity": huge})
+    assert "at most 1,000,000,000" in problem(answer, 422, "quantity")["detail"]
+    answer = operator.post("/api/v1/stock/receive", json={"item": huge, "location": shelf["tag"],
+                                                         "quantity": 1})
+    problem(answer, 404, "item")
+    answer = operator.post("/api/v1/stock/receive", json={"item": screws["id"],
+                                                         "location": huge, "quantity": 1})
+    problem(answer, 404, "location")
+    problem(operator.get("/api/v1/stock", params={"offset": str(huge)}), 422, "offset")
+    answer = operator.get(f"/api/v1/items/{huge}")
+    assert answer.status_code in (404, 422), answer.text
+    assert answer.headers["content-type"].startswith("application/problem+json")
+    assert event_count(manager) == before

@@ -340,3 +340,12 @@ def test_a_manager_defines_unit_fields_and_archives_an_item_from_its_page(client
     assert [d["key"] for d in got["custom_fields"]] == ["battery"]
     assert got["archived"] is True
     assert f'action="{page}/units"' not in client.get(page).text
+
+
+def test_a_form_with_a_nul_character_is_refused_with_a_page(client, admin):
+    login(client, "manager")
+    answer = send(client, "/locations", "/locations", name="Bin\x001")
+    assert answer.status_code == 422
+    assert "must not contain a NUL character" in answer.text
+    assert answer.headers["content-type"].startswith("text/html")
+    assert admin.get("/api/v1/locations").json()["total"] == 0

@@ -261,3 +261,21 @@ def test_a_batch_answers_each_scan_in_order_and_a_failure_loses_nothing(operator
     again = ok(operator.post("/api/v1/scans/batch", json={"scans": batch[:3]}))["results"]
     assert [r["replay"] for r in again] == [True, True, True]
     assert [r["answer"] for r in again] == [r["answer"] for r in results[:3]]
+
+
+def test_scan_fields_too_long_to_store_are_refused_on_every_entry_point(operator, manager, crib):
+    before = event_count(manager)
+    tag = crib["drill"]["tag"]
+    answer = operator.post("/api/v1/scans", json={"code": tag, "action": "move",
+                                                  "location": crib["b3"]["tag"],
+                                                  "idempotency_key": "k" * 201})
+    assert answer.status_code == 422 and answer.json()["field"] == "idempotency_key"
+    answer = operator.get("/api/v1/scans/lookup", params={"code": tag, "device_id": "d" * 101})
+    assert answer.status_code == 422 and answer.json()["field"] == "device_id"
+    answer = operator.post("/api/v1/scans/batch", json={"scans": [
+        {"code": "x" * 201, "action": "lookup"},
+        {"code": tag, "action": "move", "location": crib["b3"]["tag"]}]})
+    results = answer.json()["results"]
+    assert results[0]["status"] == 422 and "code must be at most 200" in str(results[0])
+    assert results[1]["status"] == 200
+    assert event_count(manager) == before + 1

@@ -3,7 +3,16 @@ import datetime as dt
 import pytest
 
 from server.domain.errors import InvalidInput
-from server.domain.scans import actions_for, check_action, count_of, when
+from server.domain.scans import (
+    MAX_CODE,
+    MAX_DEVICE_ID,
+    MAX_IDEMPOTENCY_KEY,
+    actions_for,
+    check_action,
+    check_scan,
+    count_of,
+    when,
+)
 
 NOW = dt.datetime(2026, 11, 26, 15, 0, tzinfo=dt.UTC)
 
@@ -36,3 +45,14 @@ def test_times_read_short_for_a_phone() -> None:
 def test_a_count_names_its_unit_of_measure_unless_each() -> None:
     assert count_of(3, "Zip ties") == "3 Zip ties"
     assert count_of(2, "Coffee", "kg") == "2 kg Coffee"
+
+
+@pytest.mark.parametrize(("field", "most"), [("code", MAX_CODE), ("device_id", MAX_DEVICE_ID),
+                                             ("idempotency_key", MAX_IDEMPOTENCY_KEY)])
+def test_scan_fields_longer_than_what_is_stored_are_refused_by_name(field: str, most: int) -> None:
+    fields = {"code": "U-0000019", "device_id": "phone-1", "idempotency_key": "k1"}
+    check_scan("lookup", **{**fields, field: "x" * most})
+    with pytest.raises(InvalidInput) as refused:
+        check_scan("lookup", **{**fields, field: "x" * (most + 1)})
+    assert refused.value.field == field
+    assert str(most) in refused.value.message
