@@ -43,7 +43,7 @@ from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
 from server.http.inputs import RefuseNul
 from server.http.pages import HealthController, PageController
-from server.http.pages_common import app_http_error
+from server.http.pages_common import app_http_error, app_server_error
 from server.http.pages_scan import ScanPageController
 from server.settings import Settings, get_settings
 
@@ -104,7 +104,8 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         lifespan=[lifespan],
         middleware=[DefineMiddleware(RefuseNul), DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
-        exception_handlers={**HANDLERS, HTTPException: app_http_error},
+        exception_handlers={**HANDLERS, HTTPException: app_http_error,
+                            Exception: app_server_error},
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
         openapi_config=OpenAPIConfig(
             title="Tagtrack API",

@@ -51,6 +51,7 @@ EDIT_FIELDS = (
 
 
 CUSTOM_ROWS_BLANK = 2  # empty rows under an item's custom fields, for new ones
+MAX_CUSTOM_ROWS = 100
 _NOT_KEY = re.compile(r"[^a-z0-9_]+")
 _ROW = re.compile(r"custom_fields\[(\d+)\]")
 
@@ -78,7 +79,8 @@ def custom_field_rows(form: dict[str, str]) -> tuple[list[dict[str, Any]], list[
         return None
     defs: list[dict[str, Any]] = []
     rows: list[int] = []
-    for i in range(int(form["custom_fields.rows"] or 0)):
+    count = parse_int(form["custom_fields.rows"], "custom_fields.rows", optional=True) or 0
+    for i in range(min(max(count, 0), MAX_CUSTOM_ROWS)):
         cell = {k: form.get(f"custom_fields[{i}].{k}", "").strip()
                 for k in ("key", "label", "type", "choices")}
         if not cell["key"] and not cell["label"]:
@@ -231,8 +233,9 @@ class CatalogPages(PageBase):
     @post("/items/{item_id:int}/edit", opt=MANAGE)
     async def edit(self, request: Req, item_id: int) -> Redirect | Template:
         form = await read_form(request)
-        custom = custom_field_rows(form)
+        custom = None
         try:
+            custom = custom_field_rows(form)
             changes = _edit_changes(form)
             if custom is not None:
                 changes["custom_fields"] = custom[0]

@@ -212,6 +212,18 @@ def app_http_error(request: Req, exc: HTTPException) -> Response[Any]:
     return page_http_error(request, exc)
 
 
+def app_server_error(request: Req, exc: Exception) -> Response[Any]:
+    """Anything else that went wrong: logged by errors.server_error; a browser on a page
+    gets the error as a page, never a stack trace or a JSON body."""
+    answer = errors.server_error(request, exc)
+    if request.url.path.startswith(("/api/", "/schema", "/static/")) or not _wants_page(request):
+        return answer
+    status = answer.status_code or 500
+    detail = answer.content["detail"] if isinstance(answer.content, dict) else ""
+    return page(request, "error.html", status=status, title=errors.TITLES.get(status, "Error"),
+                message=detail[:1].upper() + detail[1:] + ".")
+
+
 class PageBase(Controller):
     """Management pages: no OpenAPI entry; a refusal is a readable page for a browser and
     problem+json for anything else (the mapping of errors to statuses stays in errors.py)."""

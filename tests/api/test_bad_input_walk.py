@@ -66,3 +66,50 @@ def test_bad_input_never_makes_a_server_error(client, admin):
                 assert answer.headers["content-type"].startswith(
                     "application/problem+json"), (where, answer.headers, answer.text[:300])
     assert walked > 500
+
+
+FORM_ROUTES = ["/items", "/items/{item}/convert", "/items/{item}/edit", "/items/{item}/lend",
+               "/items/{item}/move", "/items/{item}/stock", "/items/{item}/units",
+               "/labels/download", "/labels/print", "/locations", "/locations/{loc}/archive",
+               "/locations/{loc}/edit", "/people", "/people/{person}/edit",
+               "/people/{person}/return", "/tokens", "/units/{unit}/check-in",
+               "/units/{unit}/check-out", "/units/{unit}/condition", "/units/{unit}/edit",
+               "/units/{unit}/move", "/units/{unit}/status", "/audits/{n}/finish",
+               "/audits/{n}/confirm", "/users"]
+FORM_FIELDS = ["name", "sku", "tracking", "location", "from_location", "to_location", "person",
+               "quantity", "lot", "note", "due_at", "condition", "status", "action", "serial",
+               "purchase_date", "purchase_cost", "warranty_end", "count", "serials",
+               "serial_pattern", "op", "reorder_point", "unit_cost", "barcodes", "parent",
+               "email", "badge_code", "active", "role", "password", "username", "label", "tags",
+               "source", "stock", "template", "format", "start", "count", "printer", "archived",
+               "flags", "confirm", "loan", "item", "on_checked_out", "custom.voltage",
+               "custom_fields.rows", "custom_fields[0].key", "custom_fields[0].type",
+               "custom_fields[0].choices", "category", "unit_of_measure", "description"]
+FORM_VALUES = ["", "x" * 3000, "a\x00b", "-1", "0", "1", "3", "99999999999999999999", "1.5",
+               "on", "yes", "2026-13-45", "2026-01-31", "2026-01-31T17:00", "U-0000019",
+               "U-0000018", "L-0000013", "P-0000014", "serial", "lot", "quantity", "receive",
+               "adjust", "pdf", "zpl", "avery-5160", "SN-{1..99999999}", "{1..3}", "choice"]
+
+
+def test_bad_form_input_never_makes_a_server_error(client, admin):
+    """The management pages' forms, posted by a logged-in admin with the CSRF token: a
+    refusal is a page (or a redirect), never a server error."""
+    with client.portal() as portal:
+        portal.call(load_demo)
+    refs = {"item": "1", "loc": "L-0000013", "person": "P-0000014", "unit": "U-0000019",
+            "n": "1"}
+    answer = client.post("/login", data={"username": "admin", "password": "correct horse",
+                                         "next": "/"}, follow_redirects=False)
+    assert answer.status_code == 303
+    csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/tokens").text).group(1)
+    rnd = random.Random(SEED)
+    for route in FORM_ROUTES:
+        for _ in range(TRIALS_PER_OPERATION):
+            form = {f: rnd.choice(FORM_VALUES) for f in FORM_FIELDS if rnd.random() < 0.4}
+            url = route.format(**{k: rnd.choice([v, "99999999999999999999", "x"])
+                                  for k, v in refs.items()})
+            answer = client.post(url, data={**form, "csrf": csrf},
+                                 headers={"Accept": "text/html"}, follow_redirects=False)
+            assert answer.status_code < 500, (url, form, answer.text[:500])
+            if answer.status_code >= 400:
+                assert answer.headers["content-type"].startswith("text/html"), (url, form)

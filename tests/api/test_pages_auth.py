@@ -129,3 +129,11 @@ def test_a_mistyped_address_is_a_page_for_a_browser_and_problem_json_for_the_api
     wrong_method = client.delete("/items", headers={"Accept": "text/html"})
     assert wrong_method.status_code == 405
     assert wrong_method.headers["content-type"].startswith("text/html")
+
+
+def test_an_id_no_database_can_hold_is_an_error_page_for_a_browser(client):
+    login(client, "viewer")
+    answer = client.get("/items/99999999999999999999", headers={"Accept": "text/html"})
+    assert answer.status_code == 422
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "A number in the request is too large." in answer.text
