@@ -7,6 +7,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from server.db.engine import fetch
 from server.db.tables import Event
 from server.domain.actors import Actor
 from server.domain.events import EventDraft
@@ -22,7 +23,7 @@ _INSERT = (f"INSERT INTO event ({', '.join(_COLUMNS)}) "
 
 
 async def record(actor: Actor, draft: EventDraft) -> int:
-    rows = await Event.raw(_INSERT, dt.datetime.now(dt.UTC), actor.user_id, actor.name,
+    rows = await fetch(_INSERT, dt.datetime.now(dt.UTC), actor.user_id, actor.name,
                            draft.kind.value, draft.item_id, draft.unit_id, draft.lot_id,
                            draft.quantity, draft.from_location_id, draft.to_location_id,
                            draft.from_person_id, draft.to_person_id, draft.note,

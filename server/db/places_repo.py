@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.db.engine import fetch
 from server.db.tables import Audit, AuditLine, Loan, Location, Person, Stock, Unit
 from server.domain.errors import NotFound
 
@@ -12,7 +13,7 @@ async def location(*, tag: str | None = None, location_id: int | None = None
                    ) -> dict[str, Any]:
     # Raw SQL: on the scan path, Piccolo's query builder cost several times the query.
     col, value = ("tag", tag) if tag is not None else ("id", location_id)
-    rows = await Location.raw(f"SELECT * FROM location WHERE {col} = {{}}", value)
+    rows = await fetch(f"SELECT * FROM location WHERE {col} = {{}}", value)
     if not rows:
         raise NotFound(f"no location {tag or location_id}", field="location")
     row: dict[str, Any] = rows[0]
@@ -31,7 +32,7 @@ async def tree_maps() -> tuple[dict[int, int | None], dict[int, str], dict[int, 
 
 
 async def subtree_ids(root_id: int) -> list[int]:
-    rows = await Location.raw(
+    rows = await fetch(
         "WITH RECURSIVE sub(id) AS (SELECT id FROM location WHERE id = {} UNION ALL "
         "SELECT l.id FROM location l JOIN sub ON l.parent = sub.id) SELECT id FROM sub",
         root_id)
@@ -88,8 +89,8 @@ async def list_locations(*, parent_id: int | None, root_only: bool, q: str | Non
         where.append("(LOWER(name) LIKE {} OR LOWER(tag) = {})")
         args += [f"%{q.lower()}%", q.strip().lower()]
     cond = " AND ".join(where) or "1 = 1"
-    total = await Location.raw(f"SELECT COUNT(*) AS n FROM location WHERE {cond}", *args)
-    rows = await Location.raw(f"SELECT * FROM location WHERE {cond} ORDER BY name, id "
+    total = await fetch(f"SELECT COUNT(*) AS n FROM location WHERE {cond}", *args)
+    rows = await fetch(f"SELECT * FROM location WHERE {cond} ORDER BY name, id "
                               "LIMIT {} OFFSET {}", *args, limit, offset)
     return rows, int(total[0]["n"])
 
@@ -103,7 +104,7 @@ async def person(*, tag: str | None = None, person_id: int | None = None,
         col, value = "badge_code", badge
     else:
         col, value = "id", person_id
-    rows = await Person.raw(f"SELECT * FROM person WHERE {col} = {{}}", value)
+    rows = await fetch(f"SELECT * FROM person WHERE {col} = {{}}", value)
     if not rows:
         raise NotFound(f"no person {tag or badge or person_id}", field="person")
     row: dict[str, Any] = rows[0]
@@ -138,7 +139,7 @@ async def list_people(*, q: str | None, active: bool | None, limit: int, offset:
                      "OR badge_code = {})")
         args += [f"%{q.lower()}%", f"%{q.lower()}%", q.strip().lower(), q.strip()]
     cond = " AND ".join(where) or "1 = 1"
-    total = await Person.raw(f"SELECT COUNT(*) AS n FROM person WHERE {cond}", *args)
-    rows = await Person.raw(f"SELECT * FROM person WHERE {cond} ORDER BY name, id "
+    total = await fetch(f"SELECT COUNT(*) AS n FROM person WHERE {cond}", *args)
+    rows = await fetch(f"SELECT * FROM person WHERE {cond} ORDER BY name, id "
                             "LIMIT {} OFFSET {}", *args, limit, offset)
     return rows, int(total[0]["n"])

@@ -7,9 +7,8 @@ import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
-from server.db.engine import is_postgres
+from server.db.engine import fetch, is_postgres
 from server.db.rows import load_json
-from server.db.tables import ScanLog
 from server.db.units_repo import UNIT_SELECT
 
 # Plain text is tried as a unit serial, a person's badge, an item SKU and a lot code in one
@@ -30,23 +29,23 @@ SELECT 'lot', lo.id, lo.code, lo.item, i.name, lo.code, FALSE FROM lot lo
 
 async def unit_by_tag(tag: str) -> dict[str, Any] | None:
     """The unit as the API shows it (UNIT_SELECT row), by its tag."""
-    rows = await ScanLog.raw(f"{UNIT_SELECT} WHERE u.tag = {{}}", tag)
+    rows = await fetch(f"{UNIT_SELECT} WHERE u.tag = {{}}", tag)
     return rows[0] if rows else None
 
 
 async def location_by_tag(tag: str) -> dict[str, Any] | None:
-    rows = await ScanLog.raw("SELECT * FROM location WHERE tag = {}", tag)
+    rows = await fetch("SELECT * FROM location WHERE tag = {}", tag)
     return rows[0] if rows else None
 
 
 async def person_by_tag(tag: str) -> dict[str, Any] | None:
-    rows = await ScanLog.raw("SELECT * FROM person WHERE tag = {}", tag)
+    rows = await fetch("SELECT * FROM person WHERE tag = {}", tag)
     return rows[0] if rows else None
 
 
 async def items_by_gtins(gtins: set[str]) -> list[dict[str, Any]]:
     marks = ", ".join("{}" for _ in gtins)
-    return await ScanLog.raw(
+    return await fetch(
         "SELECT DISTINCT i.id, i.sku, i.name, i.tracking FROM item_barcode b "
         f"JOIN item i ON i.id = b.item WHERE b.gtin IN ({marks}) ORDER BY i.id",
         *sorted(gtins),
@@ -55,7 +54,7 @@ async def items_by_gtins(gtins: set[str]) -> list[dict[str, Any]]:
 
 async def unit_by_item_serial(item_ids: list[int], serial: str) -> dict[str, Any] | None:
     marks = ", ".join("{}" for _ in item_ids)
-    rows = await ScanLog.raw(
+    rows = await fetch(
         f"{UNIT_SELECT} WHERE u.item IN ({marks}) AND u.serial = {{}} ORDER BY u.id",
         *item_ids,
         serial,
@@ -64,14 +63,14 @@ async def unit_by_item_serial(item_ids: list[int], serial: str) -> dict[str, Any
 
 
 async def lot_of(item_id: int, code: str) -> dict[str, Any] | None:
-    rows = await ScanLog.raw(
+    rows = await fetch(
         "SELECT id, code, expires_on FROM lot WHERE item = {} AND code = {}", item_id, code
     )
     return rows[0] if rows else None
 
 
 async def by_text(text: str) -> list[dict[str, Any]]:
-    return await ScanLog.raw(_TEXT_SQL, text, text, text.lower(), text)
+    return await fetch(_TEXT_SQL, text, text, text.lower(), text)
 
 
 # The scan log
@@ -113,12 +112,12 @@ _LOG_INSERT = (
 
 async def insert(entry: LogEntry) -> int:
     values = [getattr(entry, name) for name in _LOG_COLUMNS]
-    rows = await ScanLog.raw(_LOG_INSERT, *values, dt.datetime.now(dt.UTC))
+    rows = await fetch(_LOG_INSERT, *values, dt.datetime.now(dt.UTC))
     return int(rows[0]["id"])
 
 
 async def by_key(key: str) -> dict[str, Any] | None:
-    rows = await ScanLog.raw(
+    rows = await fetch(
         "SELECT code, action, status, answer FROM scan_log WHERE idempotency_key = {}", key
     )
     if not rows:
@@ -136,8 +135,8 @@ async def list_scans(
             where.append(f"{column} = {{}}")
             args.append(value)
     cond = " AND ".join(where) or "1 = 1"
-    total = await ScanLog.raw(f"SELECT COUNT(*) AS n FROM scan_log WHERE {cond}", *args)
-    rows = await ScanLog.raw(
+    total = await fetch(f"SELECT COUNT(*) AS n FROM scan_log WHERE {cond}", *args)
+    rows = await fetch(
         f"SELECT * FROM scan_log WHERE {cond} ORDER BY id DESC LIMIT {{}} OFFSET {{}}",
         *args,
         limit,
@@ -150,7 +149,7 @@ async def list_scans(
 
 async def checked_out_at(unit_id: int) -> dt.datetime | None:
     """When the unit's current check-out happened (its last check-out event)."""
-    rows = await ScanLog.raw(
+    rows = await fetch(
         "SELECT at FROM event WHERE unit_id = {} AND kind = {} ORDER BY id DESC LIMIT 1",
         unit_id,
         "unit.checked_out",
@@ -173,12 +172,12 @@ async def on_hand(item_id: int, location_id: int, lot_code: str | None) -> int:
     if lot_code:
         sql += " AND lo.code = {}"
         args.append(lot_code)
-    rows = await ScanLog.raw(sql, *args)
+    rows = await fetch(sql, *args)
     return int(rows[0]["n"])
 
 
 async def counter_value(name: str) -> int:
-    rows = await ScanLog.raw("SELECT value FROM counter WHERE name = {}", name)
+    rows = await fetch("SELECT value FROM counter WHERE name = {}", name)
     return int(rows[0]["value"]) if rows else 0
 
 
@@ -186,12 +185,12 @@ async def serialize(name: str) -> None:
     """PostgreSQL: hold a lock on a name until the transaction ends (SQLite's IMMEDIATE
     transaction already serializes writers)."""
     if is_postgres():
-        await ScanLog.raw("SELECT pg_advisory_xact_lock(hashtext({}))", name)
+        await fetch("SELECT pg_advisory_xact_lock(hashtext({}))", name)
 
 
 async def location_chain(location_id: int) -> list[dict[str, Any]]:
     """The location and its ancestors (id, parent, name, tag), for its path."""
-    return await ScanLog.raw(
+    return await fetch(
         "WITH RECURSIVE up(id, parent, name, tag) AS (SELECT id, parent, name, tag FROM "
         "location WHERE id = {} UNION ALL SELECT l.id, l.parent, l.name, l.tag FROM location l "
         "JOIN up ON l.id = up.parent) SELECT id, parent, name, tag FROM up",
@@ -200,7 +199,7 @@ async def location_chain(location_id: int) -> list[dict[str, Any]]:
 
 
 async def lot_row(lot_id: int) -> dict[str, Any] | None:
-    rows = await ScanLog.raw(
+    rows = await fetch(
         "SELECT lo.id, lo.code, lo.expires_on, lo.item AS item_id, i.sku AS item_sku, "
         "i.name AS item_name, (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s "
         "WHERE s.lot = lo.id) AS quantity FROM lot lo JOIN item i ON i.id = lo.item "

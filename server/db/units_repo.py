@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from server.db.engine import fetch
 from server.db.rows import dump_json, for_update, unit_from_row
 from server.db.tables import Unit as UnitRow
 from server.domain.errors import ConcurrentChange, Conflict, NotFound
@@ -18,7 +19,7 @@ UNIT_SORTS = {"tag": "u.tag", "serial": "u.serial", "status": "u.status",
 async def get(*, tag: str | None = None, unit_id: int | None = None,
               lock: bool = False) -> Unit:
     col, value = ("tag", tag) if tag is not None else ("id", unit_id)
-    rows = await UnitRow.raw(f"SELECT * FROM unit WHERE {col} = {{}}"
+    rows = await fetch(f"SELECT * FROM unit WHERE {col} = {{}}"
                              + (for_update() if lock else ""), value)
     if not rows:
         raise NotFound(f"no unit {value}", field="unit")
@@ -26,13 +27,13 @@ async def get(*, tag: str | None = None, unit_id: int | None = None,
 
 
 async def for_item(item_id: int, *, lock: bool = False) -> list[Unit]:
-    rows = await UnitRow.raw("SELECT * FROM unit WHERE item = {} ORDER BY id"
+    rows = await fetch("SELECT * FROM unit WHERE item = {} ORDER BY id"
                              + (for_update() if lock else ""), item_id)
     return [unit_from_row(r) for r in rows]
 
 
 async def by_serial(serial: str) -> list[Unit]:
-    rows = await UnitRow.raw("SELECT * FROM unit WHERE serial = {} ORDER BY id", serial)
+    rows = await fetch("SELECT * FROM unit WHERE serial = {} ORDER BY id", serial)
     return [unit_from_row(r) for r in rows]
 
 
@@ -77,7 +78,7 @@ async def save(unit: Unit, *, read: Unit) -> None:
     values["updated_at"] = dt.datetime.now(dt.UTC)
     # Raw SQL: the query builder cost more than the UPDATE itself on the scan path.
     sets = ", ".join(f'"{column}" = {{}}' for column in values)
-    rows = await UnitRow.raw(
+    rows = await fetch(
         f"UPDATE unit SET {sets} WHERE id = {{}} AND version = {{}} RETURNING id",
         *values.values(), unit.id, read.version)
     if not rows:
@@ -136,15 +137,15 @@ async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
         args += [text.upper(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
     cond = " AND ".join(where) or "1 = 1"
     order = UNIT_SORTS[sort] + (" DESC" if descending else " ASC")
-    total = await UnitRow.raw(
+    total = await fetch(
         f"SELECT COUNT(*) AS n FROM unit u JOIN item i ON i.id = u.item WHERE {cond}", *args)
-    rows = await UnitRow.raw(f"{UNIT_SELECT} WHERE {cond} ORDER BY {order}, u.id ASC "
+    rows = await fetch(f"{UNIT_SELECT} WHERE {cond} ORDER BY {order}, u.id ASC "
                              "LIMIT {} OFFSET {}", *args, limit, offset)
     return rows, int(total[0]["n"])
 
 
 async def detail(unit_id: int) -> dict[str, Any]:
-    rows = await UnitRow.raw(f"{UNIT_SELECT} WHERE u.id = {{}}", unit_id)
+    rows = await fetch(f"{UNIT_SELECT} WHERE u.id = {{}}", unit_id)
     if not rows:
         raise NotFound(f"no unit {unit_id}", field="unit")
     return rows[0]
