@@ -1,6 +1,9 @@
 """Switching an item's tracking mode in one operation that loses nothing.
 
 quantity/lot -> serial: every counted piece becomes a unit at the same location (and lot).
+Units collapsed by an earlier switch come back first, with their tags (still on their
+labels), serials and fields: those collapsed at the piece's location, then any others of
+the item, oldest first; only the pieces beyond them become new units.
 serial -> quantity/lot: units still on hand collapse into counts per location; every unit
 keeps its record and history (it is marked collapsed, not deleted).
 quantity <-> lot: counts are assigned to one lot, or lots are merged per location."""
@@ -26,6 +29,7 @@ CHECKED_OUT_CHOICES = ("refuse", "check_in")
 class ConversionPlan:
     events: list[EventDraft] = field(default_factory=list)
     new_units: list[StockKey] = field(default_factory=list)  # one entry per unit to create
+    restore: list[tuple[Unit, StockKey]] = field(default_factory=list)  # collapsed, back here
     check_in: list[Unit] = field(default_factory=list)       # checked-out units to take back
     collapse: list[Unit] = field(default_factory=list)
     stock_deltas: Counter[StockKey] = field(default_factory=Counter)
@@ -45,10 +49,7 @@ def plan(item: Item, target: Tracking, stock: dict[StockKey, int], units: list[U
     out.events.append(EventDraft(kind=EventKind.ITEM_TRACKING_CHANGED, item_id=item.id,
                                  details={"from": item.tracking.value, "to": target.value}))
     if target is Tracking.SERIAL:
-        for key, qty in sorted(stock.items(), key=lambda kv: _order(kv[0])):
-            if qty > 0:
-                _shift(out, item, key, None, qty)
-                out.new_units.extend([key] * qty)
+        _to_units(out, item, stock, units)
         return out
     if item.tracking is Tracking.SERIAL:
         _collapse(out, item, target, units, lot_id, on_checked_out)
@@ -58,6 +59,31 @@ def plan(item: Item, target: Tracking, stock: dict[StockKey, int], units: list[U
             new_lot = lot_id if target is Tracking.LOT else None
             _shift(out, item, key, StockKey(item.id, key.location_id, new_lot), qty)
     return out
+
+
+def _to_units(out: ConversionPlan, item: Item, stock: dict[StockKey, int],
+              units: list[Unit]) -> None:
+    keys = sorted((k for k, q in stock.items() if q > 0), key=_order)
+    waiting = sorted((u for u in units if u.collapsed and u.status in COUNTED_WHEN_COLLAPSED),
+                     key=lambda u: u.id)
+    pieces = {k: stock[k] for k in keys}
+    for same_place in (True, False):  # first where they were, then wherever pieces remain
+        for key in keys:
+            for unit in [u for u in waiting if u.location_id == key.location_id or not same_place]:
+                if pieces[key] == 0:
+                    break
+                waiting.remove(unit)
+                pieces[key] -= 1
+                out.restore.append((unit, key))
+    for key in keys:
+        _shift(out, item, key, None, stock[key])
+        out.new_units.extend([key] * pieces[key])
+    for unit, key in out.restore:
+        moved = unit.location_id if unit.location_id != key.location_id else None
+        out.events.append(EventDraft(
+            kind=EventKind.UNIT_RESTORED, item_id=item.id, unit_id=unit.id, lot_id=key.lot_id,
+            from_location_id=moved, to_location_id=key.location_id,
+            note="back from a count", details={"status": unit.status.value}))
 
 
 def _collapse(out: ConversionPlan, item: Item, target: Tracking, units: list[Unit],

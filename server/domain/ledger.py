@@ -130,6 +130,8 @@ def _apply_unit(units: dict[int, dict[str, Any]], e: LedgerEvent) -> None:
         u["condition"] = e.details["condition"]
     if e.kind == EventKind.UNIT_COLLAPSED:
         u["collapsed"] = True
+    elif e.kind == EventKind.UNIT_RESTORED:
+        u["collapsed"] = False
 
 
 def compare(rebuilt: State, actual: State) -> list[str]:

@@ -77,6 +77,7 @@ class EventKind(StrEnum):
     UNIT_STATUS_CHANGED = "unit.status_changed"
     UNIT_CONDITION_CHANGED = "unit.condition_changed"
     UNIT_COLLAPSED = "unit.collapsed"
+    UNIT_RESTORED = "unit.restored"  # a collapsed unit back, when its item tracks units again
     UNIT_AUDITED = "unit.audited"
     LOCATION_CREATED = "location.created"
     LOCATION_UPDATED = "location.updated"

@@ -121,6 +121,7 @@ class ConvertIn(In):
 class ConvertOut(Struct):
     item: ItemOut
     units_created: int
+    units_restored: int  # units collapsed by an earlier switch, back with their tags
     units_collapsed: int
     units_checked_in: int
 

@@ -51,14 +51,18 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
             current = await units_repo.get(unit_id=unit.id)
             await units_repo.save(replace(current, collapsed=True, version=current.version + 1),
                                   read=current)
+        for unit, key in plan.restore:
+            await units_repo.save(replace(unit, collapsed=False, location_id=key.location_id,
+                                          lot_id=key.lot_id, version=unit.version + 1),
+                                  read=unit)
         await items_repo.update(replace(item, tracking=mode))
         await ledger.record_many(actor, plan.events)
         for key, delta in plan.stock_deltas.items():
             if delta:
                 await stock_repo.apply_delta(key, delta)
         created = await _create_units(actor, item.id, plan.new_units)
-        return {"units_created": created, "units_collapsed": len(plan.collapse),
-                "units_checked_in": len(plan.check_in)}
+        return {"units_created": created, "units_restored": len(plan.restore),
+                "units_collapsed": len(plan.collapse), "units_checked_in": len(plan.check_in)}
 
 
 async def _create_units(actor: Actor, item_id: int, keys: list) -> int:

@@ -173,3 +173,33 @@ def test_a_location_a_loan_came_from_cannot_be_deleted(manager, operator):
                                                  "person": dana["tag"], "quantity": 2}), 201)
     body = problem(manager.delete(f"/api/v1/locations/{shelf['tag']}"), 409)
     assert "stock" in body["detail"] or "loan" in body["detail"]
+
+
+def test_a_round_trip_back_to_units_gives_the_same_units_and_their_labels_work(manager,
+                                                                               operator):
+    counter, stockroom = location(manager, "Counter"), location(manager, "Stockroom")
+    machines = item(manager, tracking="serial", name="Espresso machine")
+    made = units(manager, machines["id"], counter["tag"], serials=["LM-1", "LM-2"],
+                 purchase_date="2026-02-01")
+    tags = sorted(u["tag"] for u in made)
+    convert(manager, machines["id"], "quantity")
+    ok(operator.post("/api/v1/stock/move", json={
+        "item": machines["id"], "from_location": counter["tag"],
+        "to_location": stockroom["tag"], "quantity": 1}), 201)
+    receive(operator, machines["id"], stockroom["tag"], 1)  # a third machine, bought meanwhile
+
+    done = convert(manager, machines["id"], "serial")
+    assert (done["units_restored"], done["units_created"]) == (2, 1)
+    listed = ok(manager.get("/api/v1/units", params={"item": str(machines["id"])}))["units"]
+    back = sorted((u for u in listed if u["tag"] in tags), key=lambda u: u["tag"])
+    assert [u["serial"] for u in back] == ["LM-1", "LM-2"]
+    assert all(u["purchase_date"] == "2026-02-01" for u in back)
+    assert sorted(u["location"]["tag"] for u in listed) == sorted(
+        [counter["tag"], stockroom["tag"], stockroom["tag"]])
+    [new] = [u for u in listed if u["tag"] not in tags]
+    assert new["serial"] is None
+    # the old label scans as the unit again, and its history tells the whole story
+    answer = ok(operator.post("/api/v1/scans", json={"code": tags[0], "action": "lookup"}))
+    assert answer["resolved"]["tag"] == tags[0] and "merged" not in answer["message"]
+    kinds = [e["kind"] for e in ok(manager.get(f"/api/v1/units/{tags[0]}/history"))["events"]]
+    assert kinds[:2] == ["unit.restored", "unit.collapsed"]

@@ -194,3 +194,39 @@ def test_collapsing_preserves_the_count_of_units_on_hand(
     assert Counter({k.location_id: v for k, v in plan.stock_deltas.items()}) == on_hand
     assert len(plan.collapse) == len(live)
     assert {u.id for u in plan.check_in} == {u.id for u in live if u.status is Status.CHECKED_OUT}
+
+
+def test_units_collapsed_earlier_come_back_with_their_tags_before_new_ones_are_made() -> None:
+    """The labels on the machines still carry the old tags: a round trip serial -> count ->
+    serial gives the same units back, where they were first, then where pieces remain."""
+    collapsed = [unit(1, A, collapsed=True), unit(2, A, collapsed=True),
+                 unit(3, B, collapsed=True), unit(4, A, Status.RETIRED, collapsed=True),
+                 unit(5, A, Status.IN_REPAIR, collapsed=True)]
+    stock = {StockKey(ITEM_ID, A): 2, StockKey(ITEM_ID, B): 3}
+    plan = conversion.plan(item(Tracking.QUANTITY), Tracking.SERIAL, stock, collapsed,
+                           lot_id=None)
+    back = {u.id: k.location_id for u, k in plan.restore}
+    assert back == {1: A, 2: A, 3: B, 5: B}  # 5 (in repair, counted) fills a piece at B
+    assert plan.new_units == [StockKey(ITEM_ID, B)]  # one piece more than units waiting
+    assert after(stock, plan) == {}
+    restored = [e for e in plan.events if e.kind is EventKind.UNIT_RESTORED]
+    assert [(e.unit_id, e.from_location_id, e.to_location_id) for e in restored] == [
+        (1, None, A), (2, None, A), (3, None, B), (5, A, B)]
+    assert restored[-1].details == {"status": "in_repair"}
+
+
+@given(st.dictionaries(st.sampled_from([A, B, 30]), st.integers(1, 4), max_size=3),
+       st.lists(st.tuples(st.sampled_from([A, B, 30]), st.sampled_from(list(Status))),
+                max_size=8))
+def test_a_switch_to_units_makes_exactly_one_unit_per_piece(
+        counts: dict[int, int], waiting: list[tuple[int, Status]]) -> None:
+    stock = {StockKey(ITEM_ID, loc): n for loc, n in counts.items()}
+    units = [unit(i + 1, loc, status, collapsed=True) for i, (loc, status) in enumerate(waiting)]
+    plan = conversion.plan(item(Tracking.QUANTITY), Tracking.SERIAL, stock, units, lot_id=None)
+    per_place = Counter(k.location_id for k in plan.new_units)
+    per_place.update(k.location_id for _, k in plan.restore)
+    assert per_place == Counter(counts)
+    assert len({u.id for u, _ in plan.restore}) == len(plan.restore)
+    assert all(u.status in conversion.COUNTED_WHEN_COLLAPSED for u, _ in plan.restore)
+    counted_waiting = sum(1 for _, s in waiting if s in conversion.COUNTED_WHEN_COLLAPSED)
+    assert len(plan.restore) == min(counted_waiting, sum(counts.values()))

@@ -358,15 +358,26 @@ class TagtrackMachine(RuleBasedStateMachine):
                     self.stock[("flex", unit.location)] += 1
 
     def _units_from_counts(self, body: dict[str, Any]) -> None:
+        """Every counted piece is a unit again: collapsed units come back first (as many as
+        were counted when they collapsed, at most one per piece), the rest are new."""
         made = {k: v for k, v in self.stock.items() if k[0] == "flex" and v}
-        assert body["units_created"] == sum(made.values())
+        waiting = [t for t, u in self.units.items() if u.item == "flex" and u.collapsed
+                   and u.status in COUNTED_WHEN_COLLAPSED]
+        restored_n = min(len(waiting), sum(made.values()))
+        assert body["units_restored"] == restored_n
+        assert body["units_created"] == sum(made.values()) - restored_n
         listed = self.api.get(
             "/api/v1/units", params={"item": str(self.items["flex"].id), "limit": 500}
         ).json()["units"]
         new = [u for u in listed if u["tag"] not in self.units]
-        assert Counter(u["location"]["id"] for u in new) == Counter(
+        back = [u for u in listed if u["tag"] in waiting]
+        assert len(back) == restored_n
+        assert Counter(u["location"]["id"] for u in new + back) == Counter(
             {loc: n for (_, loc), n in made.items()}
         )
+        for u in back:
+            self.units[u["tag"]].collapsed = False
+            self.units[u["tag"]].location = u["location"]["id"]
         for u in new:
             self.units[u["tag"]] = ModelUnit("flex", u["location"]["id"])
         for key in made:
