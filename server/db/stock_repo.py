@@ -9,7 +9,7 @@ from server.db.engine import is_postgres
 from server.db.rows import for_update
 from server.db.tables import Lot, Stock
 from server.domain.errors import NotFound
-from server.domain.stock import StockKey
+from server.domain.stock import LotOnHand, StockKey
 
 
 def row_key(key: StockKey) -> str:
@@ -33,6 +33,23 @@ async def on_hand(key: StockKey, *, lock: bool = False) -> int:
     rows = await Stock.raw("SELECT quantity FROM stock WHERE key = {}"
                            + (for_update() if lock else ""), row_key(key))
     return int(rows[0]["quantity"]) if rows else 0
+
+
+async def lots_at(item_id: int, location_id: int) -> list[LotOnHand]:
+    """The lots of an item with stock at one location, locked like on_hand(lock=True)."""
+    await _serialize(f"stock:{item_id}")
+    rows = await Stock.raw(
+        "SELECT s.lot, lo.code, lo.expires_on, s.quantity FROM stock s JOIN lot lo "
+        "ON lo.id = s.lot WHERE s.item = {} AND s.location = {} AND s.quantity > 0",
+        item_id, location_id)
+    return [LotOnHand(int(r["lot"]), str(r["code"]), _date(r["expires_on"]),
+                      int(r["quantity"])) for r in rows]
+
+
+def _date(value: Any) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value))
 
 
 async def apply_delta(key: StockKey, delta: int) -> int:

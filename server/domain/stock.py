@@ -5,6 +5,7 @@ Counts never go below zero unless the item allows negative stock."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 
 from server.domain.errors import Conflict, InvalidInput
@@ -82,6 +83,41 @@ def consume(
         from_location_id=key.location_id,
         note=note,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class LotOnHand:
+    lot_id: int
+    code: str
+    expires_on: dt.date | None
+    on_hand: int
+
+
+def first_expiry_first(item: Item, lots: list[LotOnHand], quantity: int, where: str
+                       ) -> list[tuple[LotOnHand, int]]:
+    """Which lots a consumption that names no lot takes from: the lot that expires first
+    (lots without an expiry last, then the oldest lot), and on into the next while the
+    quantity is more than one lot holds. Going below zero needs a named lot."""
+    item.ensure_tracking(Tracking.LOT, doing="take stock by expiry")
+    check_quantity(quantity)
+    order = sorted((lot for lot in lots if lot.on_hand > 0),
+                   key=lambda lot: (lot.expires_on is None, lot.expires_on or dt.date.max,
+                                    lot.lot_id))
+    total = sum(lot.on_hand for lot in order)
+    if total < quantity:
+        raise Conflict(
+            f"not enough stock of {item.sku} at {where}: {total} left, {quantity} asked",
+            field="quantity", code="insufficient_stock",
+            details={"on_hand": total, "asked": quantity})
+    taken: list[tuple[LotOnHand, int]] = []
+    left = quantity
+    for lot in order:
+        take = min(lot.on_hand, left)
+        taken.append((lot, take))
+        left -= take
+        if left == 0:
+            break
+    return taken
 
 
 def adjust(item: Item, key: StockKey, on_hand: int, counted: int, reason: str) -> EventDraft:

@@ -251,8 +251,16 @@ async def consume(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     source = await _location(cmd.from_location or cmd.location, "location", "a consumption")
     quantity = _quantity(cmd, "a consumption")
     code = _lot_code(cmd, res)
+    lots = ""
     try:
-        event = await stock.consume(actor, item.id, source["id"], quantity, lot=code, note=cmd.note)
+        if item.tracking is Tracking.LOT and not code:  # first expiry, first out
+            taken = await stock.consume_first_expiry(actor, item.id, source["id"], quantity,
+                                                     note=cmd.note)
+            event = taken[0][2]
+            lots = " (" + ", ".join(f"{n} from lot {c}" for c, n, _ in taken) + ")"
+        else:
+            event = await stock.consume(actor, item.id, source["id"], quantity, lot=code,
+                                        note=cmd.note)
     except Conflict as error:
         if error.code != "insufficient_stock":
             raise
@@ -266,7 +274,7 @@ async def consume(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     left = await scans_repo.on_hand(item.id, source["id"], code)
     what = rules.count_of(quantity, item.name, item.unit_of_measure)
     return Outcome(
-        res, f"Consumed {what} at {source['name']}: {left} left", res.kind, res.id, event
+        res, f"Consumed {what} at {source['name']}{lots}: {left} left", res.kind, res.id, event
     )
 
 

@@ -65,14 +65,36 @@ async def receive(actor: Actor, item_id: int, location_id: int, quantity: int, *
 
 async def consume(actor: Actor, item_id: int, location_id: int, quantity: int, *,
                   lot: str | None = None, note: str = "") -> int:
+    """A lot item consumed without a lot code: first expiry, first out (see
+    consume_first_expiry); the first of its events is returned."""
     async with write_transaction():
         item = await items_repo.get(item_id, share=True)
+        if item.tracking is Tracking.LOT and not (lot or "").strip():
+            return (await consume_first_expiry(actor, item_id, location_id, quantity,
+                                               note=note))[0][2]
         lot_id = await _lot_id(actor, item, lot, None, create=False)
         key = StockKey(item.id, location_id, lot_id)
         have = await stock_repo.on_hand(key, lock=True)
         event = rules.consume(item, key, have, quantity, await _where(location_id), note)
         await stock_repo.apply_delta(key, -quantity)
         return await ledger.record(actor, event)
+
+
+async def consume_first_expiry(actor: Actor, item_id: int, location_id: int, quantity: int,
+                               *, note: str = "") -> list[tuple[str, int, int]]:
+    """Consume a lot item from the lots that expire first at the location, one event per
+    lot taken from. Returns (lot code, quantity, event id) for each."""
+    async with write_transaction():
+        item = await items_repo.get(item_id, share=True)
+        lots = await stock_repo.lots_at(item.id, location_id)
+        taken = rules.first_expiry_first(item, lots, quantity, await _where(location_id))
+        done = []
+        for lot, qty in taken:
+            key = StockKey(item.id, location_id, lot.lot_id)
+            event = rules.consume(item, key, lot.on_hand, qty, "", note)
+            await stock_repo.apply_delta(key, -qty)
+            done.append((lot.code, qty, await ledger.record(actor, event)))
+        return done
 
 
 async def adjust(actor: Actor, item_id: int, location_id: int, counted: int, reason: str, *,

@@ -171,3 +171,33 @@ def test_the_unit_of_measure_comes_with_each_stock_row(manager, operator):
     row = ok(operator.get("/api/v1/stock"))["stock"][0]
     assert row["unit_of_measure"] == "kg"
     assert row["item"]["id"] == coffee["id"] and row["location"]["tag"] == shelf["tag"]
+
+
+def test_consuming_a_lot_item_without_a_lot_takes_the_first_to_expire(manager, operator):
+    fridge, shelf = location(manager, "Fridge"), location(manager, "Shelf")
+    gloves = item(manager, tracking="lot", sku="GLOVES-M")
+    receive(operator, gloves["id"], fridge["tag"], 30, lot="L-LATE", expires_on="2027-12-31")
+    receive(operator, gloves["id"], fridge["tag"], 2, lot="L-SOON", expires_on="2027-01-10")
+    receive(operator, gloves["id"], fridge["tag"], 5, lot="L-NONE")
+    receive(operator, gloves["id"], shelf["tag"], 9, lot="L-SHELF", expires_on="2026-01-01")
+    ok(operator.post("/api/v1/stock/consume", json={
+        "item": gloves["id"], "location": fridge["tag"], "quantity": 3}), 201)
+    rows = ok(operator.get("/api/v1/stock", params={"item": "GLOVES-M"}))["stock"]
+    left = {(r["location"]["tag"], r["lot"]): r["quantity"] for r in rows}
+    assert left == {(fridge["tag"], "L-LATE"): 29, (fridge["tag"], "L-NONE"): 5,
+                    (shelf["tag"], "L-SHELF"): 9}
+
+    # more than the fridge holds is refused whole, naming what is left, and changes nothing
+    before = event_count(operator)
+    answer = operator.post("/api/v1/stock/consume", json={
+        "item": gloves["id"], "location": fridge["tag"], "quantity": 35})
+    assert "34 left" in problem(answer, 409, "quantity")["detail"]
+    assert event_count(operator) == before
+
+    # a scan of the box's plain barcode consumes the same way and says which lots
+    ok(manager.patch(f"/api/v1/items/{gloves['id']}", json={"barcodes": ["4006381333931"]}))
+    answer = ok(operator.post("/api/v1/scans", json={
+        "code": "4006381333931", "action": "consume", "location": fridge["tag"],
+        "quantity": 31}))
+    assert "29 from lot L-LATE, 2 from lot L-NONE" in answer["message"]
+    assert answer["message"].endswith(": 3 left")

@@ -225,3 +225,46 @@ def test_with_negative_allowed_only_consume_and_adjust_go_below_zero(sequence: l
         if op in ("receive", "move"):
             for loc, value in counts.items():
                 assert value >= min(before[loc], 0)
+
+
+def _lot(n: int, on_hand: int, expires: str | None) -> rules.LotOnHand:
+    import datetime as dt
+
+    return rules.LotOnHand(n, f"L{n}", dt.date.fromisoformat(expires) if expires else None,
+                           on_hand)
+
+
+def test_first_expiry_first_out_takes_the_soonest_lot_and_spills_into_the_next() -> None:
+    lots = [_lot(1, 5, None), _lot(2, 2, "2027-06-01"), _lot(3, 4, "2027-01-01"),
+            _lot(4, 0, "2026-01-01"), _lot(5, 1, "2027-06-01")]
+    taken = rules.first_expiry_first(LOTTED, lots, 8, "Shelf")
+    assert [(lot.lot_id, n) for lot, n in taken] == [(3, 4), (2, 2), (5, 1), (1, 1)]
+    with pytest.raises(Conflict) as refused:
+        rules.first_expiry_first(LOTTED, lots, 13, "Shelf")
+    assert refused.value.details == {"on_hand": 12, "asked": 13}
+    with pytest.raises(DomainError):
+        rules.first_expiry_first(CABLES, lots, 1, "Shelf")
+
+
+@given(st.lists(st.tuples(st.integers(0, 5), st.one_of(st.none(), st.dates())), max_size=6),
+       st.integers(1, 40))
+def test_first_expiry_first_takes_exactly_what_was_asked_and_never_more_than_a_lot_holds(
+        spec: list[tuple[int, object]], quantity: int) -> None:
+    lots = [rules.LotOnHand(i + 1, f"L{i}", when, n)  # type: ignore[arg-type]
+            for i, (n, when) in enumerate(spec)]
+    total = sum(n for n, _ in spec)
+    if total < quantity:
+        with pytest.raises(Conflict):
+            rules.first_expiry_first(LOTTED, lots, quantity, "Shelf")
+        return
+    taken = rules.first_expiry_first(LOTTED, lots, quantity, "Shelf")
+    assert sum(n for _, n in taken) == quantity
+    assert all(0 < n <= lot.on_hand for lot, n in taken)
+    assert all(n == lot.on_hand for lot, n in taken[:-1])  # only the last lot is left part-full
+    untouched = [lot for lot in lots if lot.on_hand and lot not in [t for t, _ in taken]]
+    last = taken[-1][0]
+    for lot in untouched:  # nothing left behind expires before what was taken
+        if last.expires_on is not None and lot.expires_on is not None:
+            assert lot.expires_on >= last.expires_on
+        if last.expires_on is None:
+            assert lot.expires_on is None
