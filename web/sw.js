@@ -36,7 +36,7 @@ self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await cache.addAll(SHELL);
+      await addAllRetrying(cache, SHELL);
       await cachePage(cache);
       await self.skipWaiting();
     })(),
@@ -53,6 +53,20 @@ self.addEventListener("activate", (event) => {
     })(),
   );
 });
+
+// All of the shell or nothing (a half-cached shell would not open offline); a fetch that
+// fails on a bad connection is tried twice more before the install gives up.
+async function addAllRetrying(cache, urls) {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await cache.addAll(urls);
+      return;
+    } catch (error) {
+      if (attempt >= 3) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
+  }
+}
 
 // The page itself, as the logged-in user sees it; a redirect to /login is never kept.
 async function cachePage(cache) {

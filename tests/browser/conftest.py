@@ -246,6 +246,25 @@ def open_scan(page: Any, query: str = "") -> None:
     page.wait_for_selector("body[data-ready=true]")
 
 
+def wait_for_service_worker(page: Any, timeout_s: float = 120) -> None:
+    """Wait until the service worker controls the page (the shell and decoder cached). On a
+    busy machine the first install can fail or take long; a reload registers it again, as
+    a phone's next visit would."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            page.wait_for_function("navigator.serviceWorker.controller !== null",
+                                   timeout=30_000)
+            return
+        except PlaywrightTimeout:
+            if time.monotonic() > deadline:
+                raise
+        page.reload()
+        page.wait_for_selector("body[data-ready=true]")
+
+
 def scanner(page: Any, code: str) -> None:
     """A keyboard-mode scanner: the code typed fast, then Enter, no field focused. The keys
     are sent in one burst inside the page, as a real scanner sends them, so a busy test

@@ -8,7 +8,14 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.browser.conftest import Server, open_scan, scanner, wait_row, wait_until
+from tests.browser.conftest import (
+    Server,
+    open_scan,
+    scanner,
+    wait_for_service_worker,
+    wait_row,
+    wait_until,
+)
 
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
@@ -69,7 +76,7 @@ def test_offline_scans_survive_a_reload_and_are_applied_once_in_order(
     targets = [shelf_a1, bin_b3, shelf_a1, bin_b3, shelf_a1]
     open_scan(phone, "?mode=move")
     # the service worker has cached the app shell before the connection goes
-    phone.wait_for_function("navigator.serviceWorker.controller !== null", timeout=30_000)
+    wait_for_service_worker(phone)
     before = server.api("GET", f"/api/v1/units/{unit}/history")["events"][0]["id"]
 
     phone.context.set_offline(True)

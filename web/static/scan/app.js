@@ -148,9 +148,17 @@ async function main() {
   if (params.get("person")) await setPerson(params.get("person").toUpperCase());
   if (navigator.onLine) flush();
   loadPickLists();
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/sw.js").catch(() => {});
+  if ("serviceWorker" in navigator) registerWorker(3);
   if (params.get("camera") === "on" || (params.get("camera") !== "off" && localStorage.getItem("tt.camera") === "on")) toggleCamera();
   body.dataset.ready = "true";
+}
+
+// Offline use depends on the service worker: on bad Wi-Fi its first install can fail, so
+// try again a little later rather than wait for the next visit.
+function registerWorker(tries) {
+  navigator.serviceWorker.register("/sw.js").catch(() => {
+    if (tries > 1) setTimeout(() => registerWorker(tries - 1), 3000);
+  });
 }
 
 main();
