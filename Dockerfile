@@ -3,6 +3,13 @@
 #   docker run -p 8000:8000 -v tagtrack-data:/data -e PUBLIC_URL=https://tags.example.com tagtrack
 # SQLite in /data by default; set DATABASE_URL=postgresql://user@host:5432/db for PostgreSQL.
 # The first start prints a one-time password for the `admin` user in the container log.
+# The scanning page's decoder (barcode-detector + zxing-wasm, pinned by web/package-lock.json),
+# as `make web-assets` builds it: the same two commands.
+FROM node:20-slim AS web
+WORKDIR /web
+COPY web/package.json web/package-lock.json web/copy-vendor.mjs ./
+RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error && node copy-vendor.mjs
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -22,6 +29,7 @@ RUN pip install -c requirements.lock . \
 
 # Static assets are not a Python package: they live beside the install.
 COPY web /app/web
+COPY --from=web /web/static/vendor /app/web/static/vendor
 ENV TAGTRACK_WEB_DIR=/app/web
 
 RUN useradd --system --uid 10001 --user-group --home-dir /data --no-create-home tagtrack \

@@ -117,6 +117,13 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         print(f"\nFirst start: created user 'admin' with the one-time password: {password}\n"
               "Log in and change it (or create your own admin with `tagtrack createuser`).\n",
               flush=True)
+    from server.http.app import WEB
+
+    if not (WEB / "static" / "vendor" / "zxing_reader.wasm").exists():
+        print("warning: the scanning page's barcode decoder is missing from "
+              f"{WEB / 'static' / 'vendor'}: run `make web-assets` (needs npm). Without it, "
+              "browsers with no built-in barcode detector cannot scan with the camera and "
+              "the page cannot be installed for offline use.", file=sys.stderr, flush=True)
     print(f"Tagtrack on http://{args.host}:{args.port} (database: {settings.engine})",
           flush=True)
     uvicorn.run("server.http.asgi:app", host=args.host, port=args.port, workers=args.workers,
