@@ -14,16 +14,18 @@ from server.http.api_audits import audit_out
 from server.http.auth import OPERATE, VIEW
 from server.http.pages_common import (
     PAGE_SIZE,
+    Failed,
     PageBase,
     Req,
     actor_of,
     done,
     failed,
+    location_choices,
     page,
     pager,
     read_form,
 )
-from server.services import audits, loans
+from server.services import audits, loans, lookup
 
 
 class LoanPages(PageBase):
@@ -45,10 +47,12 @@ class LoanPages(PageBase):
 
 
 class AuditPages(PageBase):
-    """Audits are run from the scanning page; this lists them with their results."""
+    """Audits are counted from the scanning page; here they are started, listed, and
+    finished and confirmed with their results."""
 
     @get("/audits", opt=VIEW)
-    async def audits(self, request: Req, status: str = "", page_no: int = 1) -> Template:
+    async def audits(self, request: Req, status: str = "", page_no: int = 1,
+                     fail: Failed | None = None) -> Template:
         page_no = max(1, page_no)
         rows, total = await audits.list_audits(
             status=status or None, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
@@ -56,10 +60,29 @@ class AuditPages(PageBase):
         return page(
             request,
             "audits.html",
+            status=422 if fail else 200,
             audits=rows,
             pager=pager(total, page_no),
             query={"status": status} if status else {},
+            locations=await location_choices(),
+            failed=fail,
         )
+
+    @post("/audits", opt=OPERATE)
+    async def start(self, request: Req) -> Redirect | Template:
+        form = await read_form(request)
+        try:
+            audit_id = await audits.start(
+                actor_of(request),
+                await lookup.location_id(form.get("location", "")),
+                include_sublocations=form.get("include_sublocations") == "on",
+            )
+        except DomainError as exc:
+            if exc.code in ("forbidden", "csrf"):
+                raise
+            return await self.audits.fn(self, request, fail=failed("start", exc, form))
+        return done(f"/scan?mode=audit&audit={audit_id}",
+                    f"Audit {audit_id} started: scan everything at the location.")
 
     @get("/audits/{audit_id:int}", opt=VIEW)
     async def audit(self, request: Req, audit_id: int) -> Template:

@@ -40,3 +40,26 @@ def test_an_operator_finishes_and_confirms_an_audit_from_its_page(manager, opera
 def test_a_viewer_cannot_confirm_an_audit(manager, operator, viewer):
     audit_id, *_ = start_audit(manager, operator)
     assert viewer.post(f"/audits/{audit_id}/finish").status_code == 403
+
+
+def test_an_operator_starts_an_audit_from_the_audits_page(manager, operator, viewer):
+    room = location(manager, "Store room")
+    shelf = location(manager, "Shelf", parent=room["tag"])
+    drill = item(manager, tracking="serial", name="Cordless drill")
+    units(manager, drill["id"], shelf["tag"], count=2)
+    started = operator.post("/audits", data={"location": room["tag"],
+                                             "include_sublocations": "on"},
+                            headers={"Accept": "text/html"}, follow_redirects=False)
+    assert started.status_code == 303
+    assert started.headers["location"].startswith("/scan?mode=audit&audit=")
+    audit_id = int(started.headers["location"].rsplit("=", 1)[1])
+    report = ok(operator.get(f"/api/v1/audits/{audit_id}"))
+    assert report["audit"]["include_sublocations"] is True
+    assert report["totals"]["expected"] == 2
+    assert f"/scan?mode=audit&amp;audit={audit_id}" in operator.get(f"/audits/{audit_id}").text
+
+    refused = operator.post("/audits", data={"location": ""}, headers={"Accept": "text/html"})
+    assert refused.status_code == 422
+    assert 'id="start-location-error"' in refused.text
+    assert "Start an audit" not in viewer.get("/audits").text
+    assert viewer.post("/audits", data={"location": room["tag"]}).status_code == 403

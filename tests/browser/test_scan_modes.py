@@ -83,3 +83,26 @@ def test_a_count_of_beans_moves_from_the_shelf_the_person_picks(phone: Any, serv
     )
     after = server.stock(BEANS)
     assert after[shelf_a1] == before[shelf_a1] - 3
+
+
+def test_an_audit_started_elsewhere_is_counted_on_the_phone(phone: Any, server: Server) -> None:
+    """The audits page starts an audit and opens the scanning page on it
+    (/scan?mode=audit&audit=ID): the phone shows the location and the count fills in."""
+    rack = server.location("Drill rack")
+    audit = server.api("POST", "/api/v1/audits", json={"location": rack})
+    audit_id, expected = audit["audit"]["id"], audit["totals"]["expected"]
+    on_rack = [t for t in server.drills()
+               if server.unit(t)["location"]["tag"] == rack
+               and server.unit(t)["status"] == "available"]
+    assert expected >= 1 and on_rack
+    open_scan(phone, f"?mode=audit&audit={audit_id}")
+    phone.wait_for_function(f"document.querySelector('#ctx-location').dataset.tag === '{rack}'")
+    assert phone.text_content("#audit-found") == f"0 of {expected} found"
+
+    scanner(phone, on_rack[0])
+    phone.wait_for_function(
+        "document.querySelector('#audit-found').textContent.startsWith('1 of')")
+    report = server.api("GET", f"/api/v1/audits/{audit_id}")
+    assert report["totals"]["found"] == 1
+    assert on_rack[0] in [line["unit"]["tag"] for line in report["found"]]
+    server.api("POST", f"/api/v1/audits/{audit_id}/finish")  # leave no audit open

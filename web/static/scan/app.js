@@ -2,7 +2,7 @@
 // is classified, gets its context, and is sent, or queued while offline. The parts live
 // next door: context.js (mode, location, person), send.js and outbox.js (sending and the
 // offline queue), results.js, undo.js, audit.js, kiosk.js, source.js (counted items).
-import { finishAudit } from "./audit.js";
+import { finishAudit, resumeAudit } from "./audit.js";
 import { Camera } from "./camera.js";
 import { classify } from "./codes.js";
 import { fillPickers, loadPickLists, pickList, renderContext, setLocation, setMode, setPerson } from "./context.js";
@@ -146,6 +146,7 @@ async function main() {
   await showQueued();
   if (params.get("location")) await setLocation(params.get("location").toUpperCase());
   if (params.get("person")) await setPerson(params.get("person").toUpperCase());
+  if (params.get("audit") && state.mode === "audit") await resumeAudit(params.get("audit"));
   if (navigator.onLine) flush();
   loadPickLists();
   if ("serviceWorker" in navigator) registerWorker(3);

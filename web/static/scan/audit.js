@@ -24,6 +24,19 @@ export async function startAudit(tag) {
   signal("context");
 }
 
+// An open audit started elsewhere (the audits page, another phone): ?mode=audit&audit=ID.
+export async function resumeAudit(id) {
+  const report = await api.get(`/api/v1/audits/${encodeURIComponent(id)}`).catch(() => null);
+  if (!report?.audit) return refuse("Audit not found", `There is no audit ${id}.`);
+  const { audit } = report;
+  if (audit.status !== "open") return refuse("Audit closed", `Audit ${audit.id} is ${audit.status}: start a new one by scanning a location.`);
+  state.location = { tag: audit.location.tag, name: audit.location.name || "" };
+  state.audit = { id: audit.id, location: audit.location.tag, totals: report.totals || {}, missing: report.missing || [] };
+  renderContext();
+  renderAudit();
+  ui.banner("context", `Auditing ${state.location.name || state.location.tag}`, `${state.audit.totals.expected ?? 0} expected here: scan everything you see.`);
+}
+
 async function refreshAudit() {
   const a = state.audit;
   const report = a && (await api.get(`/api/v1/audits/${a.id}`).catch(() => null));
