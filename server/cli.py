@@ -105,6 +105,16 @@ async def ensure_first_admin() -> str | None:
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     import uvicorn
 
+    from server import serving
+
+    tls = serving.check_tls(settings.certfile if args.certfile is None else args.certfile,
+                            settings.keyfile if args.keyfile is None else args.keyfile)
+    given = settings.public_url_given
+    if not given:
+        # set, not only computed: the workers read their settings from the environment
+        os.environ["PUBLIC_URL"] = serving.address_served(args.host, args.port, tls)
+        settings = reload_settings()
+
     async def prepare() -> str | None:
         if args.demo:
             from server.services.demo import load_demo
@@ -124,10 +134,16 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
               f"{WEB / 'static' / 'vendor'}: run `make web-assets` (needs npm). Without it, "
               "browsers with no built-in barcode detector cannot scan with the camera and "
               "the page cannot be installed for offline use.", file=sys.stderr, flush=True)
-    print(f"Tagtrack on http://{args.host}:{args.port} (database: {settings.engine})",
-          flush=True)
+    warning = serving.public_url_warning(settings.public_url, given, args.host, args.port, tls)
+    if warning:
+        print(warning, file=sys.stderr, flush=True)
+    scheme = "https" if tls else "http"
+    print(f"Tagtrack on {scheme}://{args.host}:{args.port} (database: {settings.engine}); "
+          f"labels point at {settings.public_url}", flush=True)
     uvicorn.run("server.http.asgi:app", host=args.host, port=args.port, workers=args.workers,
-                log_level="warning", access_log=False, proxy_headers=True)
+                log_level="warning", access_log=False, proxy_headers=True,
+                ssl_certfile=tls.certfile if tls else None,
+                ssl_keyfile=tls.keyfile if tls else None)
     return 0
 
 
@@ -140,6 +156,10 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--workers", type=int, default=1,
                    help="server processes (PostgreSQL recommended for more than one)")
     s.add_argument("--demo", action="store_true", help="load the demo catalog if empty")
+    s.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain); "
+                   "default TAGTRACK_CERTFILE")
+    s.add_argument("--keyfile", help="the certificate's PEM private key; default "
+                   "TAGTRACK_KEYFILE")
     s.set_defaults(run=cmd_serve)
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
     c = sub.add_parser("createuser", help="create a user")

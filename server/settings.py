@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,14 @@ class Settings:
     label_org: str = ""
     label_stocks_file: str = ""
     printers: dict[str, tuple[str, int]] = field(default_factory=dict)
+    public_url_given: bool = True  # False: PUBLIC_URL unset, `serve` derives it from --host/--port
+    certfile: str = ""  # TAGTRACK_CERTFILE / TAGTRACK_KEYFILE: `serve` speaks HTTPS itself
+    keyfile: str = ""
+
+    @property
+    def public_url_is_loopback(self) -> bool:
+        """Labels made now would hold an address only this computer can open."""
+        return is_loopback(urlsplit(self.public_url).hostname or "")
 
     @property
     def engine(self) -> str:
@@ -50,8 +60,21 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         data_dir=data_dir,
         public_url=public,
         old_public_urls=old,
+        public_url_given=bool(env.get("PUBLIC_URL")),
+        certfile=env.get("TAGTRACK_CERTFILE", ""),
+        keyfile=env.get("TAGTRACK_KEYFILE", ""),
         secure_cookies=public.startswith("https://"),
     )
+
+
+def is_loopback(host: str) -> bool:
+    """localhost, 127.x.x.x or ::1 (a host name or an address, without brackets)."""
+    if host.lower() == "localhost" or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 def _printers(text: str) -> dict[str, tuple[str, int]]:

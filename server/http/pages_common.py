@@ -25,6 +25,7 @@ from server.domain.errors import DomainError, Forbidden, InvalidInput
 from server.domain.vocab import Role
 from server.http import errors
 from server.http.auth import SESSION_COOKIE
+from server.settings import get_settings
 
 Req = Request[Any, Any, Any]
 FLASH = "tagtrack_flash"
@@ -119,6 +120,13 @@ def label(word: Any) -> str:
     return str(word or "").replace("_", " ")
 
 
+def loopback_public_url() -> str:
+    """PUBLIC_URL when labels made now would hold an address only this computer can open
+    (the Labels page warns before anything is printed), else ""."""
+    settings = get_settings()
+    return settings.public_url if settings.public_url_is_loopback else ""
+
+
 def page(request: Req, template: str, *, status: int = 200, **context: Any) -> Template:
     actor = request.scope.get("user")
     flash = request.cookies.get(FLASH)
@@ -132,6 +140,7 @@ def page(request: Req, template: str, *, status: int = 200, **context: Any) -> T
         "when": when,
         "label": label,
         "is_overdue": is_overdue,
+        "loopback_public_url": loopback_public_url(),
         **context,
     }
     cookies = [Cookie(key=FLASH, value="", max_age=0, path="/")] if flash else []
