@@ -22,6 +22,7 @@ import asyncio
 import collections
 import contextlib
 import functools
+import os
 import sqlite3
 import time
 import weakref
@@ -34,10 +35,13 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 
+from server.db.postgres import PooledPostgresEngine
 from server.db.tables import ALL_TABLES
 
 BUSY_TIMEOUT_MS = 10_000
 POOL_SIZE = 4
+# /healthz waits at most this long for another process's write lock before saying "busy".
+HEALTH_WAIT_MS = 1000
 # A caller that has waited this long for a pooled connection opens one of its own (closed
 # again when handed back), so nothing can ever wait on the pool for good.
 POOL_WAIT_S = 2.0
@@ -74,8 +78,15 @@ class _PooledConnection:
 
 
 class PooledSQLiteEngine(SQLiteEngine):
-    def __init__(self, path: str, pool_size: int = POOL_SIZE) -> None:
-        super().__init__(path=path, timeout=BUSY_TIMEOUT_MS / 1000)
+    def __init__(self, path: str, pool_size: int = POOL_SIZE, *,
+                 busy_timeout_ms: int = BUSY_TIMEOUT_MS, pool_wait_s: float = POOL_WAIT_S) -> None:
+        super().__init__(path=path, timeout=busy_timeout_ms / 1000)
+        self.busy_timeout_ms = busy_timeout_ms  # tests make it short; read at every BEGIN
+        self.pool_wait_s = pool_wait_s
+        # After a fault that may have left connections unable to write (a read-only file:
+        # a connection opened meanwhile stays read-only for good), no connection is reused
+        # until a write commits again: each one is closed when handed back.
+        self.renewing = False
         self._idle: list[aiosqlite.Connection] = []
         self._waiters: collections.deque[asyncio.Future[aiosqlite.Connection]] = \
             collections.deque()
@@ -92,6 +103,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         self._reader_deadline = 0.0
         self.inline_fallbacks = 0  # inline reads that gave up and went to the pool
         self.opened = 0  # connections opened so far (the benchmark reads it)
+        self.overflows = 0  # times a caller waited POOL_WAIT_S in vain and opened its own
 
     async def _open(self) -> aiosqlite.Connection:
         opened: list[sqlite3.Connection] = []
@@ -102,10 +114,12 @@ class PooledSQLiteEngine(SQLiteEngine):
             return opened[0]
 
         conn = await aiosqlite.Connection(connector, iter_chunk_size=64)
+        if not os.access(self.path, os.W_OK) and os.path.exists(self.path):
+            self.renewing = True  # opened read-only, and would stay so: not to be reused
         self._raw[conn] = opened[0]
         conn.row_factory = dict_factory  # type: ignore[assignment]
         for pragma in ("journal_mode = WAL", "synchronous = NORMAL", "foreign_keys = ON",
-                       f"busy_timeout = {BUSY_TIMEOUT_MS}"):
+                       f"busy_timeout = {self.busy_timeout_ms}"):
             await conn.execute(f"PRAGMA {pragma}")
         self.opened += 1
         return conn
@@ -143,7 +157,7 @@ class PooledSQLiteEngine(SQLiteEngine):
         waiter: asyncio.Future[aiosqlite.Connection] = asyncio.get_running_loop().create_future()
         self._waiters.append(waiter)
         try:
-            return await asyncio.wait_for(asyncio.shield(waiter), POOL_WAIT_S)
+            return await asyncio.wait_for(asyncio.shield(waiter), self.pool_wait_s)
         except TimeoutError:
             if waiter.done() and not waiter.cancelled():
                 return waiter.result()  # handed over just as the wait ended
@@ -159,6 +173,7 @@ class PooledSQLiteEngine(SQLiteEngine):
     async def _open_overflow(self) -> aiosqlite.Connection:
         conn = await self._open()
         self._overflow.add(conn)
+        self.overflows += 1
         return conn
 
     def _release(self, conn: aiosqlite.Connection) -> None:
@@ -166,6 +181,9 @@ class PooledSQLiteEngine(SQLiteEngine):
         if conn in self._overflow or self._loop is not loop:
             self._overflow.discard(conn)
             self._spawn(conn.close())
+            return
+        if self.renewing:
+            self._discard(conn)
             return
         while self._waiters:  # hand it straight to the longest waiter
             waiter = self._waiters.popleft()
@@ -209,6 +227,58 @@ class PooledSQLiteEngine(SQLiteEngine):
                 self._spawn(replace())
         self._spawn(conn.close())
 
+    def renew(self) -> None:
+        """Stop reusing connections (see `renewing`): the idle ones are closed now, the
+        ones lent out when they are handed back, and the inline reader is opened afresh."""
+        self._check_loop()
+        self.renewing = True
+        idle, self._idle = self._idle, []
+        for conn in idle:
+            self._discard(conn)
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
+
+    async def probe(self) -> None:
+        """A cheap check that this process could write now (for /healthz): BEGIN IMMEDIATE
+        and ROLLBACK, writing nothing. Raises what a write would: busy when another
+        process holds the write lock for longer than HEALTH_WAIT_MS."""
+        async with self.write_lock():
+            conn = await self._acquire()
+            raw = self._raw[conn]
+            try:
+                raw.execute("PRAGMA busy_timeout = 0")
+                try:
+                    raw.execute("BEGIN IMMEDIATE")
+                except sqlite3.OperationalError as exc:
+                    if exc.sqlite_errorcode not in _GIVE_UP:
+                        raise
+                    wait = min(self.busy_timeout_ms, HEALTH_WAIT_MS)
+                    await conn.execute(f"PRAGMA busy_timeout = {wait}")
+                    await conn.execute("BEGIN IMMEDIATE")  # on the connection's thread
+                raw.execute("ROLLBACK")
+                raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+            except BaseException:
+                self._discard(conn)
+                raise
+            self._release(conn)
+
+    def pool_state(self) -> dict[str, int]:
+        """How the pool stands (tests and diagnostics): connections open, idle, lent out,
+        opened beyond the pool's size, and callers waiting for one."""
+        return {
+            "open": self._open_count,
+            "idle": len(self._idle),
+            "lent": self._open_count - len(self._idle),
+            "overflow": len(self._overflow),
+            "waiting": sum(not w.done() for w in self._waiters),
+        }
+
+    def transaction(self, transaction_type: TransactionType = TransactionType.deferred,
+                    allow_nested: bool = True) -> SQLiteTransaction:
+        return _PooledTransaction(self, transaction_type=transaction_type,
+                                  allow_nested=allow_nested)
+
     async def close_pool(self) -> None:
         if self._reader is not None:
             self._reader.close()
@@ -249,6 +319,8 @@ class PooledSQLiteEngine(SQLiteEngine):
             if exc.sqlite_errorcode in _GIVE_UP:
                 self.inline_fallbacks += 1
                 return None
+            self._reader = None  # a fault (an I/O error, say): the next read opens afresh
+            reader.close()
             raise
 
     async def _run_in_new_connection(self, query: str, args: list[Any] | None = None,
@@ -285,7 +357,50 @@ class PooledSQLiteEngine(SQLiteEngine):
         return raw.execute(query, args or []).fetchall()
 
 
-class _WriteTransaction(SQLiteTransaction):
+class _PooledTransaction(SQLiteTransaction):
+    """Piccolo's transaction on a pooled connection, which it never loses: if BEGIN fails
+    (another process held the lock past the busy timeout), or COMMIT or ROLLBACK does (a
+    disk I/O error, a full disk), the connection may be left inside a transaction, so it
+    is closed rather than handed back, and the pool opens a fresh one in its place.
+    Piccolo's own __aenter__/__aexit__ skipped the hand-back on those paths, and the pool
+    ran dry after POOL_SIZE such failures."""
+
+    engine: PooledSQLiteEngine
+
+    async def __aenter__(self) -> SQLiteTransaction:
+        if self._parent is not None:
+            return self._parent
+        self.connection = await self.get_connection()
+        try:
+            await self.begin()
+        except BaseException:
+            self.engine._discard(self.connection._conn)
+            raise
+        self.context = self.engine.current_transaction.set(self)
+        return self
+
+    async def __aexit__(self, exception_type: Any, exception: Any, traceback: Any) -> bool:
+        if self._parent:
+            return exception is None
+        conn = self.connection._conn
+        try:
+            if exception is not None:
+                if not self._rolled_back:
+                    await self.rollback()
+            elif not self._committed and not self._rolled_back:
+                await self.commit()
+        except BaseException:
+            self.engine._discard(conn)
+            if exception is None:
+                raise
+            return False  # the ROLLBACK failed too: the first error is the one to report
+        finally:
+            self.engine.current_transaction.reset(self.context)
+        self.engine._release(conn)
+        return exception is None
+
+
+class _WriteTransaction(_PooledTransaction):
     """BEGIN IMMEDIATE ... COMMIT whose statements run on the event loop's thread instead
     of a round trip to the connection's own thread (a round trip costs more CPU than a
     short indexed statement, and BEGIN + COMMIT alone cost two).
@@ -293,14 +408,12 @@ class _WriteTransaction(SQLiteTransaction):
     Used by write_transaction only, under this process's writer lock. BEGIN IMMEDIATE is
     first tried here with SQLite's busy timeout at 0: if another process holds the write
     lock, it is retried the usual way, on the connection's thread, where it may wait up to
-    BUSY_TIMEOUT_MS without holding this process up. From BEGIN on, the connection holds
+    the busy timeout without holding this process up. From BEGIN on, the connection holds
     SQLite's write lock, so its statements (and COMMIT, in WAL mode) never wait for a lock;
     a COMMIT that triggers SQLite's automatic checkpoint (every ~1,000 pages of WAL) takes
     a few milliseconds longer. The connection's thread is idle meanwhile: the statements
     are awaited one after another, so the sqlite3 connection is never used by two threads
     at once (it is opened with check_same_thread=False for this)."""
-
-    engine: PooledSQLiteEngine
 
     async def begin(self) -> None:
         raw = self.engine._raw.get(self.connection._conn)
@@ -316,7 +429,7 @@ class _WriteTransaction(SQLiteTransaction):
                 object.__setattr__(self.connection, "_yielded_at", time.perf_counter())
                 return
             finally:
-                raw.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                raw.execute(f"PRAGMA busy_timeout = {self.engine.busy_timeout_ms}")
         await super().begin()  # wait for the other process on the connection's thread
         if raw is not None:
             object.__setattr__(self.connection, "_inline", raw)
@@ -325,9 +438,10 @@ class _WriteTransaction(SQLiteTransaction):
         raw = self.connection._inline
         if raw is None:
             await super().commit()
-            return
-        raw.execute("COMMIT")
-        self._committed = True
+        else:
+            raw.execute("COMMIT")
+            self._committed = True
+        self.engine.renewing = False  # a write went through: connections are sound again
 
     async def rollback(self) -> None:
         raw = self.connection._inline
@@ -340,7 +454,7 @@ class _WriteTransaction(SQLiteTransaction):
 
 def make_engine(database_url: str) -> Engine:
     if database_url.startswith(("postgres://", "postgresql://")):
-        return PostgresEngine(config={"dsn": database_url})
+        return PooledPostgresEngine(config={"dsn": database_url})
     path = Path(database_url.removeprefix("sqlite:///"))
     path.parent.mkdir(parents=True, exist_ok=True)
     return PooledSQLiteEngine(path=str(path))
@@ -377,7 +491,9 @@ async def write_transaction() -> AsyncIterator[Any]:
 
 
 async def start(engine: Engine) -> None:
-    if isinstance(engine, PostgresEngine):
+    if isinstance(engine, PooledPostgresEngine):
+        await engine.start()
+    elif isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=10)
 
 
