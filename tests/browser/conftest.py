@@ -98,9 +98,10 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], data: Path, port: int) -> Iterator[None]:
+def running_server(env: dict[str, str], data: Path, port: int
+                   ) -> Iterator[subprocess.Popen[bytes]]:
     """uvicorn on 127.0.0.1:port with `env`, up (healthz answers) before the body runs,
-    stopped afterwards; its log is data/server.log."""
+    stopped afterwards; its log is data/server.log. Yields the server's process."""
     base = f"http://{HOST}:{port}"
     log = (data / "server.log").open("w")
     process = subprocess.Popen(
@@ -118,7 +119,7 @@ def running_server(env: dict[str, str], data: Path, port: int) -> Iterator[None]
             assert process.poll() is None, (data / "server.log").read_text()
             assert time.monotonic() < deadline, "the server did not start in 30 s"
             time.sleep(0.2)
-        yield
+        yield process
     finally:
         process.terminate()
         try:

@@ -1,13 +1,34 @@
 // Talking to the server. Every answer becomes {status, ok, message, resolved, event_id,
-// error}; a request that never got an answer throws Offline, so the caller can queue it.
+// error, retryAfterMs}; a request that never got an answer (no network, a timeout) throws
+// Offline, a 401 throws LoggedOut, so the caller can keep the scan.
 export class Offline extends Error {}
 export class LoggedOut extends Error {}
 
 const TIMEOUT_MS = 8000;
+const BATCH_TIMEOUT_MS = 20000; // a queue of 50 on a slow server; a resend is a replay anyway
 
-async function send(path, { method = "GET", body } = {}) {
+// An answer that says "not now" rather than "no": the scan may work when sent again.
+export function retryable(status) {
+  return status >= 500 || status === 408 || status === 429;
+}
+
+// Only a definite answer lets a scan leave the queue: a result, or a refusal (4xx). "Not
+// now", or a 2xx that is no scan answer (a captive portal's page), keeps it.
+export function mustRetry(result) {
+  return retryable(result.status) || Boolean(result.unanswered);
+}
+
+// Retry-After in seconds or as an HTTP date; null when absent or unreadable.
+function retryAfter(header) {
+  if (!header) return null;
+  const seconds = Number(header);
+  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - Date.now();
+  return Number.isFinite(ms) ? Math.max(0, ms) : null;
+}
+
+async function send(path, { method = "GET", body, timeout = TIMEOUT_MS } = {}) {
   const abort = new AbortController();
-  const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
+  const timer = setTimeout(() => abort.abort(), timeout);
   let answer;
   try {
     answer = await fetch(path, {
@@ -29,25 +50,32 @@ async function send(path, { method = "GET", body } = {}) {
   } catch {
     /* an empty or non-JSON body: the status says enough */
   }
-  return { status: answer.status, data };
+  return { status: answer.status, data, retryAfterMs: retryAfter(answer.headers.get("Retry-After")) };
 }
 
 // A problem+json refusal (403, validation) looks like a scan refusal to the page.
-export function asResult({ status, data }) {
-  if ("ok" in data) return { status, ...data };
+export function asResult({ status, data, retryAfterMs = null }) {
+  if ("ok" in data) return { status, retryAfterMs, ...data };
   const detail = data.detail || `The server answered ${status}.`;
-  return { status, ok: false, message: detail, error: { code: data.code || String(status), detail } };
+  const unanswered = status < 400;
+  return { status, retryAfterMs, unanswered, ok: false, message: detail, error: { code: data.code || String(status), detail } };
 }
 
 export async function scan(body) {
   return asResult(await send("/api/v1/scans", { method: "POST", body }));
 }
 
-// Each answer of a batch: {status, replay, idempotency_key, answer: a scan answer or a problem}.
+// Each answer of a batch: {status, replay, idempotency_key, answer: a scan answer or a
+// problem}, in the order sent. A batch answered as a whole with "not now" (5xx, 429) is
+// one retryable result; refused as a whole (another 4xx) it is null: send them one by one.
 export async function batch(bodies) {
-  const answer = await send("/api/v1/scans/batch", { method: "POST", body: { scans: bodies } });
-  if (!Array.isArray(answer.data.results)) throw new Offline(asResult(answer).message);
-  return answer.data.results.map((r) => asResult({ status: r.status, data: r.answer || {} }));
+  const answer = await send("/api/v1/scans/batch", { method: "POST", body: { scans: bodies }, timeout: BATCH_TIMEOUT_MS });
+  const { results } = answer.data;
+  if (Array.isArray(results)) {
+    const later = answer.retryAfterMs;
+    return results.map((r) => asResult({ status: r.status, data: r.answer || {}, retryAfterMs: later ?? retryAfter(r.answer?.retry_after) }));
+  }
+  return retryable(answer.status) ? [asResult(answer)] : null;
 }
 
 // Looking up is for every role, and changes nothing.

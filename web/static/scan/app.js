@@ -10,7 +10,7 @@ import { unlockAudio } from "./feedback.js";
 import { listenForScanner } from "./keys.js";
 import { kioskReset, kioskScan, kioskTouch } from "./kiosk.js";
 import { MODES, NEEDS } from "./modes.js";
-import { flush, showQueued } from "./outbox.js";
+import { flush, retryNow, showQueued, wentOffline } from "./outbox.js";
 import { lookup, scanBody, send } from "./send.js";
 import { hideSource, sendFromSource } from "./source.js";
 import { body, forget, PUBLIC_URL, refuse, SAME_CODE_MS, state } from "./state.js";
@@ -131,10 +131,13 @@ function wire() {
   listenForScanner((code, t0) => handleCode(code, "scanner", t0));
   addEventListener("online", () => {
     ui.network(true);
-    flush();
+    retryNow();
     loadPickLists();
   });
-  addEventListener("offline", () => ui.network(false));
+  addEventListener("offline", () => {
+    ui.network(false);
+    wentOffline();
+  });
 }
 
 async function main() {

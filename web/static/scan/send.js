@@ -41,13 +41,15 @@ export async function send(scan, meta = {}) {
     const sent = performance.now();
     const result = scan.action === "lookup" ? await api.lookup(scan.code, scan.device_id) : await api.scan(scan);
     meta.netMs = performance.now() - sent;
+    // "not now" (the server in trouble): kept, and sent again after a pause
+    if (scan.action !== "lookup" && api.mustRetry(result)) return enqueue(scan, meta, { why: "trouble", retryAfterMs: result.retryAfterMs });
     if (needsSource(scan, result)) askSource(scan, meta);
     else show(scan, result, meta);
     return result;
   } catch (error) {
     if (error instanceof api.LoggedOut) return loggedOut(scan, meta);
     if (scan.action === "lookup") return refuse("Offline", "Looking things up needs a connection.");
-    return enqueue(scan, meta);
+    return enqueue(scan, meta, navigator.onLine ? { why: "no answer" } : null);
   }
 }
 

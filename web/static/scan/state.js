@@ -9,7 +9,6 @@ export const PUBLIC_URL = body.dataset.publicUrl || location.origin;
 export const CAN_OPERATE = body.dataset.role !== "viewer";
 export const SAME_CODE_MS = 1000; // the same code read again within a second counts once
 export const KIOSK_RESET_MS = Number(params.get("reset")) || 20000; // ?reset=ms: tests
-export const RETRY_MS = 5000;
 
 export const state = {
   mode: "lookup",
@@ -17,8 +16,10 @@ export const state = {
   person: null, // {tag, name}
   audit: null, // {id, location, totals, missing}
   last: { code: "", at: 0 },
-  pending: 0,
+  pending: 0, // scans kept in the queue
   flushing: false,
+  flushAgain: false, // a scan was queued while the queue was being sent
+  loggedOut: false, // the server answered 401: the queue waits for a new login
   kioskTimer: 0,
 };
 

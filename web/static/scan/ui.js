@@ -7,12 +7,18 @@ export const el = $;
 export function banner(state, title, text = "") {
   const box = $("banner");
   box.dataset.state = state;
+  delete box.dataset.kept; // outbox.js marks a banner that counts down to its next try
   $("banner-title").textContent = title;
   $("banner-text").textContent = text;
   // restart the flash so two identical outcomes in a row still show as new
   box.classList.remove("flash");
   void box.offsetWidth;
   box.classList.add("flash");
+}
+
+// The second line only, without a new flash: a countdown ticking.
+export function bannerText(text) {
+  $("banner-text").textContent = text;
 }
 
 export function showUndo(label, onUndo) {
