@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -84,7 +85,10 @@ def serve(monkeypatch: pytest.MonkeyPatch,
                 env.delenv(name, raising=False)
             for name, value in variables.items():
                 env.setenv(name, value)
-            served.code = cli.main(["serve", *args])
+            # in a thread of its own: `serve` calls asyncio.run, and a browser test of the
+            # same session may keep an event loop running in this one
+            with ThreadPoolExecutor(1) as thread:
+                served.code = thread.submit(cli.main, ["serve", *args]).result(timeout=60)
             served.out, served.err = capsys.readouterr()
             return served
 

@@ -11,6 +11,7 @@ import contextlib
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -57,9 +58,10 @@ async def _pg(sql: str) -> None:
 class Server:
     base: str
     token: str
+    verify: Any = True  # for https: an ssl.SSLContext that trusts the test's certificate
 
     def api(self, method: str, path: str, **kw: Any) -> Any:
-        answer = httpx.request(method, self.base + path, timeout=10,
+        answer = httpx.request(method, self.base + path, timeout=10, verify=self.verify,
                                headers={"Authorization": f"Bearer {self.token}"}, **kw)
         assert answer.status_code < 300, answer.text
         return answer.json()
@@ -98,21 +100,27 @@ def _cli(env: dict[str, str], *args: str) -> str:
 
 
 @contextlib.contextmanager
-def running_server(env: dict[str, str], data: Path, port: int
+def running_server(env: dict[str, str], data: Path, port: int,
+                   tls: tuple[Path, Path, ssl.SSLContext] | None = None
                    ) -> Iterator[subprocess.Popen[bytes]]:
     """uvicorn on 127.0.0.1:port with `env`, up (healthz answers) before the body runs,
-    stopped afterwards; its log is data/server.log. Yields the server's process."""
-    base = f"http://{HOST}:{port}"
+    stopped afterwards; its log is data/server.log. Yields the server's process. With
+    tls=(certfile, keyfile, a context trusting them) it is `tagtrack serve --certfile
+    --keyfile`, speaking HTTPS itself."""
+    base = f"{'https' if tls else 'http'}://{HOST}:{port}"
     log = (data / "server.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
-         "--port", str(port), "--log-level", "warning"],
-        env=env, stdout=log, stderr=subprocess.STDOUT)
+    command = [sys.executable, "-m", "uvicorn", "server.http.asgi:app", "--host", HOST,
+               "--port", str(port), "--log-level", "warning"]
+    if tls:
+        command = [str(BIN / "tagtrack"), "serve", "--host", HOST, "--port", str(port),
+                   "--certfile", str(tls[0]), "--keyfile", str(tls[1])]
+    process = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 30
         while True:
             try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                verify = tls[2] if tls else True
+                if httpx.get(f"{base}/healthz", timeout=1, verify=verify).status_code == 200:
                     break
             except httpx.TransportError:
                 pass

@@ -1,6 +1,24 @@
 // The rear camera and the barcode decoder. The browser's own BarcodeDetector is used when
 // it reads every format we print; otherwise the zxing-wasm polyfill is imported on first
 // use, from this server (the service worker keeps it for offline use).
+//
+// Browsers give the camera only to secure origins (https, or localhost): at
+// http://<lan address> navigator.mediaDevices is missing altogether. The page then says so
+// where the camera would be, and typed and scanner codes carry on.
+export const BLOCKED = !window.isSecureContext ? "insecure" : navigator.mediaDevices?.getUserMedia ? "" : "unsupported";
+
+// An insecure origin also lacks crypto.randomUUID, which every scan uses for its
+// idempotency key; getRandomValues stays, so make the same version-4 UUID from it.
+if (!crypto.randomUUID) {
+  crypto.randomUUID = () => {
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  };
+}
+
 export const FORMATS = [
   "qr_code", "code_128", "code_39", "ean_13", "ean_8", "upc_a", "upc_e", "data_matrix",
 ];
@@ -51,6 +69,15 @@ export class Camera {
     this.track = null;
     this.busy = false;
     this.torchOn = false;
+    if (BLOCKED) this.explainBlocked();
+  }
+
+  // The words in place of the camera view and its button (scan.html holds the HTTPS text).
+  explainBlocked() {
+    document.body.classList.add("camera-blocked");
+    const note = document.getElementById("camera-blocked");
+    if (BLOCKED === "unsupported") note.textContent = "This browser cannot use the camera here. Use a Bluetooth scanner or type the code.";
+    note.hidden = false;
   }
 
   get running() {
@@ -58,6 +85,7 @@ export class Camera {
   }
 
   async start() {
+    if (BLOCKED) throw new Error(BLOCKED === "insecure" ? "The camera needs HTTPS: ask your admin." : "This browser has no camera access.");
     const [{ detector: found, kind }, stream] = await Promise.all([
       detector(),
       navigator.mediaDevices.getUserMedia({
