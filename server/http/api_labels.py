@@ -11,6 +11,7 @@ from msgspec import Struct
 
 from labels import builtin_templates
 from server.domain.errors import InvalidInput
+from server.http import openapi
 from server.http.auth import MANAGE, VIEW
 from server.http.paging import Req, actor_of
 from server.services import labels, lookup
@@ -78,13 +79,15 @@ class LabelController(Controller):
         return [TemplateOut(id=t.key, name=t.name, qr=t.qr, code128=t.code128,
                             kinds=list(t.kinds)) for t in builtin_templates().values()]
 
-    @get("/{tag:str}", opt=VIEW, summary="One label for a unit, location or person")
+    @get("/{tag:str}", opt=VIEW | openapi.files(*labels.FORMATS.values()),
+         summary="One label for a unit, location or person")
     async def one(self, tag: str, stock: str = "zebra-2x1", template: str | None = None,
                   format: Fmt = "png") -> Response[bytes]:
         body, media = await labels.render_one(tag, stock, template, format)
         return Response(body, media_type=media, headers=_disposition(tag, format))
 
-    @post("/", opt=MANAGE, status_code=200,
+    @post("/", opt=MANAGE | openapi.files(labels.FORMATS["pdf"], labels.FORMATS["zpl"]),
+          status_code=200,
           summary="A batch of labels as one PDF or ZPL file: tags, all units of an item, "
           "all locations under a location, all people, or N new blank tags")
     async def batch(self, data: JSONBody[BatchIn], request: Req) -> Response[bytes]:

@@ -18,7 +18,7 @@ from msgspec import Struct
 
 from server.db import scans_repo
 from server.domain.errors import DomainError, Unavailable
-from server.http import present
+from server.http import openapi, present
 from server.http.auth import MANAGE, OPERATE, VIEW
 from server.http.errors import STATUS
 from server.http.paging import Limit, Offset, Req, actor_of
@@ -209,6 +209,15 @@ def _respond(answer: scans.ScanAnswer) -> Response[bytes]:
     )
 
 
+SCAN_ANSWERS = openapi.answers(
+    ScanOut, 200, 403, 404, 409, 422, 503,
+    description="The scan answer. A refusal has the same shape with `ok` false, an `error` "
+    "and the refusal's status (404 unknown code, 409 refused by the current state, 422 "
+    "something missing, 403 role too low, 503 try again later). A replayed idempotency key "
+    "answers the first answer again, with `Idempotent-Replay: true`.",
+)
+
+
 class ScanController(Controller):
     path = "/api/v1/scans"
     tags = ["scans"]
@@ -218,6 +227,7 @@ class ScanController(Controller):
         opt=OPERATE,
         status_code=200,
         summary="One scan: resolve the code and apply the action (see ScanIn)",
+        responses=SCAN_ANSWERS,
     )
     async def scan(self, data: JSONBody[ScanIn], request: Req) -> Response[bytes]:
         return _respond(await scans.scan(actor_of(request), command(data), render))
@@ -240,6 +250,7 @@ class ScanController(Controller):
         "/lookup",
         opt=VIEW,
         summary="Look a code up (a scan with action lookup, logged): for every role",
+        responses=SCAN_ANSWERS,
     )
     async def lookup_code(
         self, request: Req, code: str, device_id: str = "", idempotency_key: str | None = None

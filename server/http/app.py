@@ -42,6 +42,7 @@ from server.http import (
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
 from server.http.inputs import RefuseNul
+from server.http.openapi import DocumentedResponses
 from server.http.pages import HealthController, PageController
 from server.http.pages_common import app_http_error, app_server_error
 from server.http.pages_scan import ScanPageController
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         exception_handlers={**HANDLERS, HTTPException: app_http_error,
                             Exception: app_server_error},
         template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        plugins=[DocumentedResponses()],
         openapi_config=OpenAPIConfig(
             title="Tagtrack API",
             version="1.0.0",
