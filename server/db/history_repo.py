@@ -10,9 +10,18 @@ from server.db.tables import Event, Unit
 async def events(*, unit_id: int | None = None, item_id: int | None = None,
                  location_id: int | None = None, person_id: int | None = None,
                  kind: str | None = None, before_id: int | None = None,
-                 limit: int = 50) -> list[dict[str, Any]]:
+                 limit: int = 50, lot_id: int | None = None,
+                 after_id: int | None = None) -> list[dict[str, Any]]:
+    """Newest first; with `after_id`, the `limit` events just after it (still newest
+    first), so that a page can step back towards the newest."""
     where: list[str] = []
     args: list[Any] = []
+    if lot_id is not None:
+        where.append("e.lot_id = {}")
+        args.append(lot_id)
+    if after_id is not None:
+        where.append("e.id > {}")
+        args.append(after_id)
     if unit_id is not None:
         where.append("e.unit_id = {}")
         args.append(unit_id)
@@ -41,7 +50,17 @@ async def events(*, unit_id: int | None = None, item_id: int | None = None,
         "LEFT JOIN location tl ON tl.id = e.to_location_id "
         "LEFT JOIN person fp ON fp.id = e.from_person_id "
         "LEFT JOIN person tp ON tp.id = e.to_person_id LEFT JOIN lot lo ON lo.id = e.lot_id "
-        f"WHERE {cond} ORDER BY e.id DESC LIMIT {{}}", *args, limit)
+        f"WHERE {cond} ORDER BY e.id {'ASC' if after_id is not None else 'DESC'} LIMIT {{}}",
+        *args, limit)
+    return rows[::-1] if after_id is not None else rows
+
+
+async def brief_before(before_id: int, limit: int) -> list[dict[str, Any]]:
+    """The `limit` events just before `before_id`, newest first, with only what tells one
+    bulk change from the next (id, kind, actor, at): cheap to read by the thousand."""
+    rows: list[dict[str, Any]] = await Event.raw(
+        "SELECT id, kind, actor, at FROM event WHERE id < {} ORDER BY id DESC LIMIT {}",
+        before_id, limit)
     return rows
 
 

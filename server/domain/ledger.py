@@ -50,6 +50,13 @@ class LoanState:
     status: str
 
 
+@dataclass(frozen=True, slots=True)
+class LotState:
+    item_id: int
+    code: str
+    expires_on: str | None  # ISO date, as the events carry it
+
+
 Holding = tuple[int, int, int | None]  # (person, item, lot)
 
 
@@ -60,6 +67,7 @@ class State:
     loans: dict[int, LoanState] = field(default_factory=dict)
     # what each person holds of each counted item (and lot), from the events' person sides
     holdings: dict[Holding, int] = field(default_factory=dict)
+    lots: dict[int, LotState] = field(default_factory=dict)
 
 
 def replay(events: Iterable[LedgerEvent]) -> State:
@@ -67,8 +75,11 @@ def replay(events: Iterable[LedgerEvent]) -> State:
     stock: defaultdict[tuple[int, int, int | None], int] = defaultdict(int)
     holdings: defaultdict[Holding, int] = defaultdict(int)
     loans: dict[int, dict[str, Any]] = {}
+    lots: dict[int, LotState] = {}
     for e in events:
-        if e.unit_id is not None:
+        if e.kind in _LOT_KINDS:
+            _apply_lot(lots, e)
+        elif e.unit_id is not None:
             _apply_unit(units, e)
         elif e.quantity is not None and e.item_id is not None:
             # a lend leaves a location for a person; a return comes from a person
@@ -87,7 +98,24 @@ def replay(events: Iterable[LedgerEvent]) -> State:
         loans={lid: LoanState(**ln, status="open" if ln["quantity_out"] > ln["quantity_returned"]
                               else "closed") for lid, ln in loans.items()},
         holdings={k: v for k, v in holdings.items() if v != 0},
+        lots=lots,
     )
+
+
+_LOT_KINDS = (EventKind.LOT_CREATED, EventKind.LOT_EXPIRY_CHANGED)
+
+
+def _apply_lot(lots: dict[int, LotState], e: LedgerEvent) -> None:
+    if e.lot_id is None or e.item_id is None:
+        return
+    if e.kind == EventKind.LOT_CREATED:
+        lots[e.lot_id] = LotState(e.item_id, str(e.details.get("code", "")),
+                                  e.details.get("expires_on"))
+    elif e.lot_id in lots:  # an expiry changed: the date it was changed to
+        lot = lots[e.lot_id]
+        lots[e.lot_id] = LotState(lot.item_id, lot.code, e.details.get("to"))
+    else:  # a change of a lot never created: surfaces as a difference
+        lots[e.lot_id] = LotState(e.item_id, "?", e.details.get("to"))
 
 
 def _apply_loan(loans: dict[int, dict[str, Any]], e: LedgerEvent) -> None:
@@ -155,6 +183,23 @@ def compare(rebuilt: State, actual: State) -> list[str]:
             problems.append(f"stock of item {item} at location {loc} lot {lot}: "
                             f"{have_q} in the tables, the events say {want_q}")
     problems += _compare_loans(rebuilt, actual)
+    problems += _compare_lots(rebuilt, actual)
+    return problems
+
+
+def _compare_lots(rebuilt: State, actual: State) -> list[str]:
+    problems: list[str] = []
+    for lid in sorted(set(rebuilt.lots) | set(actual.lots)):
+        want, have = rebuilt.lots.get(lid), actual.lots.get(lid)
+        if want is None:
+            problems.append(f"lot {lid}: in the tables but no event created it")
+        elif have is None:
+            problems.append(f"lot {lid}: created by an event but missing from the tables")
+        elif want != have:
+            for name in LotState.__slots__:
+                a, b = getattr(want, name), getattr(have, name)
+                if a != b:
+                    problems.append(f"lot {lid}: {name} is {b!r}, the events say {a!r}")
     return problems
 
 

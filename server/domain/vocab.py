@@ -69,6 +69,7 @@ class EventKind(StrEnum):
     STOCK_RETURNED = "stock.returned"
     LOT_CREATED = "lot.created"
     LOT_UPDATED = "lot.updated"
+    LOT_EXPIRY_CHANGED = "lot.expiry_changed"
     UNIT_CREATED = "unit.created"
     UNIT_UPDATED = "unit.updated"
     UNIT_MOVED = "unit.moved"

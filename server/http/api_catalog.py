@@ -7,14 +7,15 @@ from typing import Annotated, Any
 from litestar import Controller, get, patch, post
 from litestar.params import JSONBody, Parameter
 
-from server.db import items_repo, places_repo, stock_repo
+from server.db import items_repo, lots_repo, places_repo
 from server.db.items_repo import ITEM_SORTS, ItemFilter
+from server.db.lots_repo import LOT_SORTS
 from server.domain.errors import InvalidInput
 from server.http import present
 from server.http import schemas as s
 from server.http.auth import MANAGE, VIEW
 from server.http.paging import Limit, Offset, Req, Sort, actor_of, parse_sort
-from server.services import catalog, conversion, lookup
+from server.services import catalog, conversion, lookup, lots
 
 
 async def item_out(item_id: int) -> s.ItemOut:
@@ -118,23 +119,74 @@ class LotController(Controller):
     path = "/api/v1/lots"
     tags = ["lots"]
 
-    @get("/", opt=VIEW, summary="List lots with their quantity on hand")
+    @get("/", opt=VIEW, summary="List lots with their quantity on hand, by expiry")
     async def list_lots(
         self,
         limit: Limit = 50,
         offset: Offset = 0,
-        item: str | None = None,
+        item: Annotated[str | None, Parameter(description="item id or SKU")] = None,
         code: str | None = None,
+        expiring_within: Annotated[
+            int | None,
+            Parameter(description="days: lots not yet expired that expire within them "
+                      "(today included)"),
+        ] = None,
+        expired: Annotated[
+            bool | None,
+            Parameter(description="true: lots whose expiry date has passed; false: the others "
+                      "(no expiry included)"),
+        ] = None,
+        in_stock: Annotated[
+            bool | None, Parameter(description="true: lots with stock on hand; false: none")
+        ] = None,
+        sort: Annotated[
+            str, Parameter(description="expires_on, code, item or quantity; prefix - for "
+                           "descending (lots without an expiry come last either way)")
+        ] = "expires_on",
     ) -> s.LotPage:
+        field, desc = parse_sort(sort, LOT_SORTS)
         item_id = (
             None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
         )
-        rows, total = await stock_repo.list_lots(
-            item_id=item_id, code=code, limit=limit, offset=offset
+        day = lots.today()
+        rows, total = await lots.list_lots(
+            lots.lot_filter(item_id=item_id, code=code, expiring_within=expiring_within,
+                            expired=expired, in_stock=in_stock, on=day),
+            sort=field, descending=desc, limit=limit, offset=offset,
         )
         return s.LotPage(
-            lots=[present.lot(r) for r in rows], total=total, limit=limit, offset=offset
+            lots=[present.lot(r, day) for r in rows], total=total, limit=limit, offset=offset
         )
+
+    @get("/{lot_id:int}", opt=VIEW, summary="One lot: item, expiry, quantity per location")
+    async def get_lot(self, lot_id: int) -> s.LotDetailOut:
+        return await lot_out(lot_id)
+
+    @patch(
+        "/{lot_id:int}",
+        opt=MANAGE,
+        summary="Correct a lot's expiry date, with the reason (an event in the history)",
+    )
+    async def update_lot(
+        self, lot_id: int, data: JSONBody[s.LotUpdate], request: Req
+    ) -> s.LotDetailOut:
+        changes = s.given(data)
+        if "expires_on" not in changes:
+            raise InvalidInput("send expires_on: the new expiry date (null: none)",
+                               field="expires_on")
+        await lots.change_expiry(actor_of(request), lot_id, changes["expires_on"], data.reason)
+        return await lot_out(lot_id)
+
+
+async def lot_out(lot_id: int) -> s.LotDetailOut:
+    row = await lots_repo.lot(lot_id)
+    return s.LotDetailOut(
+        lot=present.lot(row),
+        stock=[s.LotStockOut(location=s.Ref(id=r["location_id"], tag=r["location_tag"],
+                                            name=r["location_name"]),
+                             quantity=int(r["quantity"]))
+               for r in await lots_repo.stock_of(lot_id)],
+    )
 
 
 def _def(d: s.CustomFieldDef) -> dict[str, Any]:

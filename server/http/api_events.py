@@ -1,4 +1,5 @@
-"""/api/v1/events and the history of one unit, item, location or person (newest first)."""
+"""/api/v1/events and the history of one unit, item, lot, location or person (newest
+first)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 from litestar import Controller, get
 from litestar.params import Parameter
 
-from server.db import history_repo, units_repo
+from server.db import history_repo, lots_repo, units_repo
 from server.http import present
 from server.http import schemas as s
 from server.http.auth import VIEW
@@ -52,6 +53,13 @@ class EventController(Controller):
         self, ref: str, limit: Limit = 50, before: Before = None
     ) -> s.EventPage:
         return await _page(limit, before, location_id=await lookup.location_id(ref))
+
+    @get("/lots/{lot_id:int}/history", opt=VIEW, summary="History of a lot")
+    async def lot_history(
+        self, lot_id: int, limit: Limit = 50, before: Before = None
+    ) -> s.EventPage:
+        await lots_repo.lot(lot_id)
+        return await _page(limit, before, lot_id=lot_id)
 
     @get("/people/{ref:str}/history", opt=VIEW, summary="What a person took and returned")
     async def person_history(

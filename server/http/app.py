@@ -36,7 +36,9 @@ from server.http import (
     pages_dashboard,
     pages_labels,
     pages_loans,
+    pages_lots,
     pages_places,
+    pages_timeline,
     pages_units,
 )
 from server.http.auth import AuthMiddleware, role_guard
@@ -79,6 +81,8 @@ CONTROLLERS: list[Any] = [
     pages_loans.AuditPages,
     pages_labels.LabelPages,
     pages_admin.AdminPages,
+    pages_lots.LotPages,
+    pages_timeline.HistoryPages,
 ]
 
 

@@ -33,6 +33,7 @@ from server.http.pages_common import (
     people_choices,
     read_form,
 )
+from server.http.pages_lots import item_lots, parse_date
 from server.http.pages_timeline import timeline
 from server.services import catalog, conversion, lookup, units
 from server.services import stock as stock_service
@@ -130,6 +131,7 @@ async def item_page(
             offset=0,
         )
         stock = [present.stock(r) for r in rows]
+    lots, lot_total = await item_lots(item_id) if item.tracking == "lot" else ([], 0)
     return page(
         request,
         "item.html",
@@ -140,10 +142,13 @@ async def item_page(
         pager=pager(total, page_no),
         locations=await location_choices(),
         failed=fail,
-        history=await timeline(limit=25, item_id=item_id),
+        history=await timeline(limit=25, request=request, item_id=item_id),
         modes=[(m, m) for m in TRACKING if m != item.tracking],
         sources=_sources(stock),
         lots=sorted({(s.lot, s.lot) for s in stock if s.lot}),
+        item_lots=lots,
+        item_lot_total=lot_total,
+        lot_ids={lot["code"]: lot["id"] for lot in lots},
         people=await people_choices() if stock else [],
         conditions=[(c.value, c.value.replace("_", " ")) for c in Condition],
         field_types=[(t.value, t.value) for t in FieldType],
@@ -315,7 +320,8 @@ class CatalogPages(PageBase):
             lot = form.get("lot") or None
             if op == "receive":
                 await stock_service.receive(
-                    actor, item_id, location, qty, lot=lot, note=form.get("note", "")
+                    actor, item_id, location, qty, lot=lot, note=form.get("note", ""),
+                    expires_on=parse_date(form.get("expires_on", ""), "expires_on"),
                 )
             elif op == "consume":
                 await stock_service.consume(

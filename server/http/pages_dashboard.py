@@ -1,4 +1,5 @@
-"""The home page is the dashboard: what is out, what is overdue, low stock, recent activity."""
+"""The home page is the dashboard: what is out, what is overdue, low stock, recent activity
+(a bulk change as one line)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from server.db.items_repo import ItemFilter
 from server.http import present
 from server.http.auth import VIEW
 from server.http.pages_common import PageBase, Req, page
-from server.http.pages_timeline import timeline
+from server.http.pages_timeline import recent_activity
 from server.services import loans
 
 
@@ -35,5 +36,5 @@ class DashboardPages(PageBase):
             low=[present.item(r, []) for r in low_rows],
             low_total=low_total,
             item_total=item_total,
-            recent=await timeline(limit=12),
+            recent=await recent_activity(lines=12),
         )

@@ -94,7 +94,7 @@ async def location_page(
         stock=[present.stock(r) for r in stock_rows],
         loc_path=" > ".join(path_of(loc_id, parents, names)),
         stocks=list(labels.stocks().values()),
-        history=await timeline(limit=25, location_id=loc_id),
+        history=await timeline(limit=25, request=request, location_id=loc_id),
     )
 
 
@@ -114,7 +114,7 @@ async def person_page(request: Req, ref: str, fail: Failed | None = None) -> Tem
         held=held,
         held_total=held_total,
         overdue_total=overdue_total,
-        history=await timeline(limit=50, person_id=person_id),
+        history=await timeline(limit=50, request=request, person_id=person_id),
     )
 
 

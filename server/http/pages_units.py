@@ -68,7 +68,7 @@ class UnitPages(PageBase):
             can_check_in="check_in" in _allowed(found.status),
             locations=await location_choices(),
             people=await people_choices(),
-            history=await timeline(limit=100, unit_id=found.id),
+            history=await timeline(limit=100, request=request, unit_id=found.id),
             failed=fail,
             custom_names=[f"custom.{f.key}" for f in item.custom_fields],
         )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from server.db.rows import load_json, money
 from server.domain.events import quantity_delta
 from server.domain.locations import path_of
+from server.domain.lots import days_left, is_expired
 from server.http import schemas as s
+from server.services import lots
 
 
 def item(row: dict[str, Any], barcodes: list[str]) -> s.ItemOut:
@@ -72,13 +75,19 @@ def stock(row: dict[str, Any]) -> s.StockOut:
     )
 
 
-def lot(row: dict[str, Any]) -> s.LotOut:
+def lot(row: dict[str, Any], today: dt.date | None = None) -> s.LotOut:
+    day = today or lots.today()
+    expires = row["expires_on"]
+    if isinstance(expires, str):  # SQLite keeps dates as text
+        expires = dt.date.fromisoformat(expires[:10])
     return s.LotOut(
         id=row["id"],
         code=row["code"],
-        expires_on=row["expires_on"],
+        expires_on=expires,
         item=s.ItemRef(id=row["item_id"], sku=row["item_sku"], name=row["item_name"]),
         quantity=int(row["quantity"]),
+        expired=is_expired(expires, day),
+        days_left=days_left(expires, day),
     )
 
 

@@ -260,6 +260,8 @@ class LotOut(Struct):
     expires_on: dt.date | None
     item: ItemRef
     quantity: int
+    expired: bool = False  # on the server's date (UTC) when answered
+    days_left: int | None = None  # to the expiry date; negative once expired
 
 
 class LotPage(Struct):
@@ -267,6 +269,23 @@ class LotPage(Struct):
     total: int
     limit: int
     offset: int
+
+
+class LotStockOut(Struct):
+    location: Ref
+    quantity: int
+
+
+class LotDetailOut(Struct):
+    lot: LotOut
+    stock: list[LotStockOut]  # where the lot is, per location
+
+
+class LotUpdate(In):
+    """A correction of a lot (send only what changes), always with its reason."""
+
+    reason: str
+    expires_on: dt.date | UnsetType | None = UNSET  # null: the lot does not expire
 
 
 class EventOut(Struct):

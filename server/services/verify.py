@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from server.db import history_repo, ledger, loans_repo, stock_repo
+from server.db import history_repo, ledger, loans_repo, lots_repo, stock_repo
 from server.db.engine import current_engine, is_postgres
 from server.db.tables import Event
-from server.domain.ledger import LoanState, State, UnitState, compare, replay
+from server.domain.ledger import LoanState, LotState, State, UnitState, compare, replay
 
 
 async def verify() -> list[str]:
@@ -17,6 +17,7 @@ async def verify() -> list[str]:
         units = await history_repo.unit_states()
         stock = await stock_repo.all_rows()
         loans = await loans_repo.all_loans()
+        lots = await lots_repo.all_lots()
     actual = State(
         units={uid: UnitState(item_id=r["item"], location_id=r["location"],
                               custodian_id=r["custodian"], status=r["status"],
@@ -25,6 +26,7 @@ async def verify() -> list[str]:
         stock=stock,
         loans={lid: LoanState(*row) for lid, row in loans.items()},
         holdings=_holdings(loans),
+        lots={lid: LotState(*row) for lid, row in lots.items()},
     )
     return compare(rebuilt, actual)
 
