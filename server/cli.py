@@ -69,15 +69,45 @@ def cmd_token(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_verify(settings: Settings, args: argparse.Namespace) -> int:
-    from server.services.verify import verify
+    """Exit 0 when all is well, 1 when something is wrong (each problem on a line, the
+    chain's first), 2 when the head to check against cannot be read. With --chain-head,
+    the head goes to stdout (or the file) as JSON and everything else to stderr."""
+    import datetime as dt
+    import json
+    from pathlib import Path
 
-    problems = asyncio.run(_with_db(settings, verify))
-    for line in problems:
-        print(line)
-    if problems:
-        print(f"verify: {len(problems)} difference(s) between the events and the tables")
+    from server.domain.chain import Head
+    from server.services.verify import check
+
+    since = None
+    if args.since_head:
+        try:
+            since = Head.parse(json.loads(Path(args.since_head).read_text()))
+        except (OSError, ValueError) as exc:
+            print(f"verify: cannot read the chain head in {args.since_head}: {exc}",
+                  file=sys.stderr)
+            return 2
+    report = asyncio.run(_with_db(settings, lambda: check(since)))
+    out = sys.stderr if args.chain_head == "-" else sys.stdout
+    for line in report.problems:
+        print(line, file=out)
+    if report.problems:
+        print(f"verify: {len(report.problems)} problem(s) in the history or between the "
+              "events and the tables", file=out)
         return 1
-    print("verify: the tables match the events")
+    head = report.head
+    held = f"; the chain still holds the head of event {since.event_id}" if since else ""
+    print(f"verify: the chain of {head.count} events is intact (head: event {head.event_id}, "
+          f"{head.hash}){held}; the tables match the events", file=out)
+    if args.chain_head:
+        exported = {**head.as_json(),
+                    "exported_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds")}
+        text = json.dumps(exported, indent=2) + "\n"
+        if args.chain_head == "-":
+            sys.stdout.write(text)
+        else:
+            Path(args.chain_head).write_text(text)
+            print(f"verify: chain head written to {args.chain_head}", file=out)
     return 0
 
 
@@ -171,8 +201,14 @@ def parser() -> argparse.ArgumentParser:
     t.add_argument("name")
     t.add_argument("--label", default="cli", help="a name to recognise the token by")
     t.set_defaults(run=cmd_token)
-    sub.add_parser("verify", help="rebuild the state from the events and compare"
-                   ).set_defaults(run=cmd_verify)
+    v = sub.add_parser("verify", help="check the history's hash chain, rebuild the state "
+                       "from the events and compare")
+    v.add_argument("--chain-head", nargs="?", const="-", metavar="FILE",
+                   help="when all is well, export the chain head as JSON (to FILE, or to "
+                   "stdout) for an auditor to keep")
+    v.add_argument("--since-head", metavar="FILE",
+                   help="also check that the chain still holds this exported head unchanged")
+    v.set_defaults(run=cmd_verify)
     d = sub.add_parser("demo", help="load a realistic demo catalog")
     d.add_argument("--force", action="store_true", help="load even if items exist")
     d.set_defaults(run=cmd_demo)

@@ -1,76 +1,154 @@
-"""The one place that writes events. Call it inside the transaction of the change."""
+"""The one place that writes events. Call it inside the transaction of the change.
+
+Each event is chained to the one before it (server/domain/chain.py, docs/ledger.md): it
+stores the hash of its predecessor and its own hash over that and its content. The chain
+is one line in id order, so appending is a critical section: read the last event's id and
+hash, then insert the next one, with no other append in between, and the read must see
+every append that committed before it.
+
+- SQLite runs one writer at a time: every change runs in a BEGIN IMMEDIATE transaction
+  (server/db/engine.py write_transaction), which holds the database's write lock from
+  before the read until the commit, across processes. The next id is the last one plus
+  one. (A write in a DEFERRED transaction whose snapshot is stale fails with
+  SQLITE_BUSY_SNAPSHOT rather than fork the chain.)
+- PostgreSQL with several processes: the append takes a transaction-level advisory lock
+  (CHAIN_LOCK) right before it reads the last event, so appends of different transactions
+  run one after another, and the lock is held until commit or rollback, so the next
+  appender's read (a new statement, hence a new READ COMMITTED snapshot) sees this event.
+  Ids come from the table's sequence under that lock, so id order is chain order (a
+  rolled-back append leaves a gap in the ids, not in the chain). Only this step is
+  serialised: the rest of a change (reads, row locks, updates) runs concurrently, and
+  services write their event last, so the lock is held for the event's INSERT, whatever
+  little follows it (the scan log row) and the COMMIT.
+  The cost of that: a transaction that takes row locks after its first event can
+  deadlock with one that holds such a row and waits for the chain; PostgreSQL aborts one
+  of them after deadlock_timeout. Services with several events take their row locks
+  before the first event.
+Write transactions on PostgreSQL must be READ COMMITTED (write_transaction is): under
+REPEATABLE READ the read of the last event would use the transaction's first snapshot."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from server.db.engine import fetch
-from server.db.tables import Event
+from server.db.engine import current_engine, fetch, is_postgres, write_transaction
+from server.domain import chain
 from server.domain.actors import Actor
 from server.domain.events import EventDraft
 from server.domain.ledger import LedgerEvent
 
-_COLUMNS = ("at", "actor_id", "actor", "kind", "item_id", "unit_id", "lot_id", "quantity",
-            "from_location_id", "to_location_id", "from_person_id", "to_person_id", "note",
-            "details")
-# Raw SQL for the one event of a change (the scan path); the query builder cost twice the
-# INSERT itself.
-_INSERT = (f"INSERT INTO event ({', '.join(_COLUMNS)}) "
-           f"VALUES ({', '.join('{}' for _ in _COLUMNS)}) RETURNING id")
+# PostgreSQL advisory lock key of the chain: a bigint beyond 32 bits (the app's other
+# advisory locks use hashtext(), which stays within 32 bits, so they never meet this one).
+CHAIN_LOCK = int.from_bytes(b"tt-chain", "big")
+_COLUMNS = ("id", "at", "actor_id", "actor", "kind", "item_id", "unit_id", "lot_id",
+            "quantity", "from_location_id", "to_location_id", "from_person_id",
+            "to_person_id", "note", "details", "prev_hash", "hash")
+_ROW = f"({', '.join('{}' for _ in _COLUMNS)})"
+_INSERT = f"INSERT INTO event ({', '.join(_COLUMNS)}) VALUES "
+_CHUNK = 500  # rows per INSERT in record_many (17 values each)
+_LAST_SQLITE = "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1"
+_LOCK_PG = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
+_NEXT_PG = ("SELECT nextval('event_id_seq') AS id, "
+            "(SELECT hash FROM event ORDER BY id DESC LIMIT 1) AS prev "
+            "FROM generate_series(1, {})")
 
 
 async def record(actor: Actor, draft: EventDraft) -> int:
-    rows = await fetch(_INSERT, dt.datetime.now(dt.UTC), actor.user_id, actor.name,
-                           draft.kind.value, draft.item_id, draft.unit_id, draft.lot_id,
-                           draft.quantity, draft.from_location_id, draft.to_location_id,
-                           draft.from_person_id, draft.to_person_id, draft.note,
-                           _details(draft))
-    return int(rows[0]["id"])
+    return (await record_many(actor, [draft]))[0]
 
 
 async def record_many(actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:
+    """Append the events, in order, to the chain; their ids."""
     if not drafts:
         return []
-    ids: list[int] = []
-    for start in range(0, len(drafts), 500):
-        chunk = [_row(actor, d) for d in drafts[start:start + 500]]
-        rows = await Event.insert(*chunk).returning(Event.id)
-        ids.extend(int(r["id"]) for r in rows)
+    async with _in_transaction():
+        ids, prev = await _next(len(drafts))
+        at = dt.datetime.now(dt.UTC)
+        rows: list[tuple[Any, ...]] = []
+        for event_id, draft in zip(ids, drafts, strict=True):
+            row = _fields(event_id, at, actor, draft)
+            prev_hash, prev = prev, chain.seal(prev, row)
+            rows.append((*row.values(), prev_hash, prev))
+        for start in range(0, len(rows), _CHUNK):
+            chunk = rows[start:start + _CHUNK]
+            await fetch(_INSERT + ", ".join(_ROW for _ in chunk),
+                        *(value for row in chunk for value in row))
     return ids
 
 
-def _row(actor: Actor, d: EventDraft) -> Event:
-    return Event(
-        actor_id=actor.user_id, actor=actor.name, kind=d.kind.value, item_id=d.item_id,
-        unit_id=d.unit_id, lot_id=d.lot_id, quantity=d.quantity,
-        from_location_id=d.from_location_id, to_location_id=d.to_location_id,
-        from_person_id=d.from_person_id, to_person_id=d.to_person_id, note=d.note,
-        details=_details(d),
-    )
+@contextlib.asynccontextmanager
+async def _in_transaction() -> AsyncIterator[None]:
+    # the read of the last event and the insert must be one transaction; every service
+    # already runs one, this is a guard for a caller that forgot
+    if current_engine().current_transaction.get() is not None:
+        yield
+        return
+    async with write_transaction():
+        yield
 
 
-def _details(d: EventDraft) -> str:
-    return json.dumps(d.details, default=str, sort_keys=True)
+async def _next(n: int) -> tuple[list[int], str]:
+    """Ids for the next n events and the hash the first of them follows."""
+    if is_postgres():
+        await fetch(_LOCK_PG)
+        rows = await fetch(_NEXT_PG, n)
+        return sorted(int(r["id"]) for r in rows), rows[0]["prev"] or chain.GENESIS
+    rows = await fetch(_LAST_SQLITE)
+    last = int(rows[0]["id"]) if rows else 0
+    prev = str(rows[0]["hash"]) if rows else chain.GENESIS
+    return list(range(last + 1, last + n + 1)), prev
 
 
-async def all_events(batch: int = 5000) -> list[LedgerEvent]:
-    out: list[LedgerEvent] = []
+def _fields(event_id: int, at: dt.datetime, actor: Actor, d: EventDraft) -> dict[str, Any]:
+    """The event's columns, in chain.FIELDS order (the INSERT relies on it)."""
+    return {"id": event_id, "at": at, "actor_id": actor.user_id, "actor": actor.name,
+            "kind": d.kind.value, "item_id": d.item_id, "unit_id": d.unit_id,
+            "lot_id": d.lot_id, "quantity": d.quantity,
+            "from_location_id": d.from_location_id, "to_location_id": d.to_location_id,
+            "from_person_id": d.from_person_id, "to_person_id": d.to_person_id,
+            "note": d.note, "details": json.dumps(d.details, default=str, sort_keys=True)}
+
+
+# Reading the chain
+
+_SELECT = (f"SELECT {', '.join(_COLUMNS)} FROM event WHERE id > {{}} ORDER BY id "
+           f"LIMIT {{}}")
+
+
+async def walk(batch: int = 5000) -> AsyncIterator[dict[str, Any]]:
+    """Every event, in id order (the chain's order), all columns; `details` as stored."""
     last = 0
-    cols = [Event.id, Event.kind, Event.item_id, Event.unit_id, Event.lot_id, Event.quantity,
-            Event.from_location_id, Event.to_location_id, Event.from_person_id,
-            Event.to_person_id, Event.details]
     while True:
-        rows = await (Event.select(*cols).where(Event.id > last).order_by(Event.id)
-                      .limit(batch))
-        if not rows:
-            return out
-        for r in rows:
-            r["details"] = _load(r["details"])
-            out.append(LedgerEvent(**r))
-        last = rows[-1]["id"]
+        rows = await fetch(_SELECT, last, batch)
+        for row in rows:
+            yield row
+        if len(rows) < batch:
+            return
+        last = int(rows[-1]["id"])
+
+
+async def head() -> chain.Head:
+    """The last event of the chain as it is stored (not checked: `verify` does that)."""
+    rows = await fetch("SELECT id, hash, at FROM event ORDER BY id DESC LIMIT 1")
+    if not rows:
+        return chain.EMPTY_HEAD
+    count = await fetch("SELECT COUNT(*) AS n FROM event WHERE id <= {}", rows[0]["id"])
+    return chain.Head(int(rows[0]["id"]), str(rows[0]["hash"]), int(count[0]["n"]),
+                      chain.utc_text(rows[0]["at"]))
+
+
+def ledger_event(row: dict[str, Any]) -> LedgerEvent:
+    """A walked row as the replay reads it."""
+    return LedgerEvent(
+        id=int(row["id"]), kind=row["kind"], item_id=row["item_id"], unit_id=row["unit_id"],
+        lot_id=row["lot_id"], quantity=row["quantity"],
+        from_location_id=row["from_location_id"], to_location_id=row["to_location_id"],
+        from_person_id=row["from_person_id"], to_person_id=row["to_person_id"],
+        details=_load(row["details"]))
 
 
 def _load(value: Any) -> dict[str, Any]:

@@ -125,6 +125,10 @@ class Event(Table, tablename="event"):
     to_person_id = Integer(null=True, default=None, index=True)
     note = Text(default="")
     details = JSON(default="{}")
+    # the hash chain (server/db/ledger.py, docs/ledger.md): the hash of the event before
+    # this one, and this one's over that and its content
+    prev_hash = Varchar(length=64, default="")
+    hash = Varchar(length=64, default="")
 
 
 class User(Table, tablename="app_user"):
