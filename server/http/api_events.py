@@ -7,11 +7,13 @@ from typing import Annotated
 
 from litestar import Controller, get
 from litestar.params import Parameter
+from msgspec import Struct
 
 from server.db import history_repo, lots_repo, units_repo
+from server.db.ledger import head as stored_head
 from server.http import present
 from server.http import schemas as s
-from server.http.auth import VIEW
+from server.http.auth import MANAGE, VIEW
 from server.http.paging import Limit
 from server.services import lookup
 
@@ -27,6 +29,15 @@ async def _page(limit: int, before: int | None, **where: int | str | None) -> s.
     return s.EventPage(events=events, next_before=events[-1].id if len(events) == limit else None)
 
 
+class ChainHead(Struct):
+    """The head of the history's hash chain (docs/ledger.md)."""
+
+    event_id: int  # 0 while the history is empty
+    hash: str
+    count: int  # events up to and including it
+    at: str  # the event's time in UTC, as hashed
+
+
 class EventController(Controller):
     path = "/api/v1"
     tags = ["history"]
@@ -36,6 +47,16 @@ class EventController(Controller):
         self, limit: Limit = 50, before: Before = None, kind: str | None = None
     ) -> s.EventPage:
         return await _page(limit, before, kind=kind)
+
+    @get(
+        "/events/head",
+        opt=MANAGE,
+        summary="The head of the history's hash chain, for an auditor to keep (as stored, "
+        "not checked: `tagtrack verify --since-head FILE` checks a kept head)",
+    )
+    async def chain_head(self) -> ChainHead:
+        head = await stored_head()
+        return ChainHead(event_id=head.event_id, hash=head.hash, count=head.count, at=head.at)
 
     @get("/units/{tag:str}/history", opt=VIEW, summary="History of a unit")
     async def unit_history(self, tag: str, limit: Limit = 50, before: Before = None) -> s.EventPage:

@@ -1,19 +1,46 @@
-"""`tagtrack verify`: rebuild the state from the events alone and compare."""
+"""`tagtrack verify`: check the hash chain of the events, rebuild the state from the events
+alone and compare it with the tables.
+
+The chain check walks every event in id order (server/domain/chain.py) and names the first
+event that was edited, deleted or inserted out of place; given a chain head exported
+earlier, it also checks that the head is still in the chain, unchanged, which catches a
+history rewritten with every later hash recomputed. Both checks read one snapshot."""
 
 from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
 
 from server.db import history_repo, ledger, loans_repo, lots_repo, stock_repo
 from server.db.engine import current_engine, is_postgres
 from server.db.tables import Event
+from server.domain import chain
 from server.domain.ledger import LoanState, LotState, State, UnitState, compare, replay
 
+MAX_BREAKS = 20  # chain breaks listed; the first is the one to look at
 
-async def verify() -> list[str]:
-    """Every difference between the tables and the events, as sentences; [] when they agree."""
+
+@dataclass(frozen=True)
+class Report:
+    problems: list[str]  # chain breaks first, then differences between tables and events
+    head: chain.Head  # the chain's last event, as walked
+
+
+async def verify(since: chain.Head | None = None) -> list[str]:
+    """Every problem as a sentence, the chain's first; [] when all is well."""
+    return (await check(since)).problems
+
+
+async def check(since: chain.Head | None = None) -> Report:
+    walk = chain.Walk()
+    if since is not None:
+        walk.expect_head(since)
     async with current_engine().transaction():
         if is_postgres():  # one snapshot for the events and the tables
             await Event.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        rebuilt = replay(await ledger.all_events())
+        events = [ledger.ledger_event(row) async for row in _fed(walk)]
+        rebuilt = replay(events)
         units = await history_repo.unit_states()
         stock = await stock_repo.all_rows()
         loans = await loans_repo.all_loans()
@@ -28,7 +55,16 @@ async def verify() -> list[str]:
         holdings=_holdings(loans),
         lots={lid: LotState(*row) for lid, row in lots.items()},
     )
-    return compare(rebuilt, actual)
+    breaks = [b.message for b in walk.finish()]
+    if len(breaks) > MAX_BREAKS:
+        breaks[MAX_BREAKS:] = [f"... and {len(breaks) - MAX_BREAKS} more breaks of the chain"]
+    return Report(breaks + compare(rebuilt, actual), walk.head())
+
+
+async def _fed(walk: chain.Walk) -> AsyncIterator[dict[str, Any]]:
+    async for row in ledger.walk():
+        walk.feed(row)
+        yield row
 
 
 def _holdings(loans: dict[int, tuple[int, int, int | None, int, int, str]]
