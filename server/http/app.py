@@ -117,7 +117,12 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             title="Tagtrack API",
             version="1.0.0",
             description="Inventory and asset tracking. Send "
-            "`Authorization: Bearer <token>` (see `tagtrack token`).",
+            "`Authorization: Bearer <token>` (see `tagtrack token`). Refusals are RFC 9457 "
+            "`application/problem+json` (the `Problem` schema): `code` for machines, `field` "
+            "naming the field to blame; a scan answers its refusals in its own shape "
+            "(`ScanOut` with `ok` false). Label files are `image/png`, `application/pdf`, "
+            "`image/svg+xml` or `application/zpl` (ZPL has no registered media type; this is "
+            "the one print servers commonly use).",
         ),
         debug=False,
     )
