@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
+import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 POOL_MIN = 1
@@ -24,9 +25,28 @@ class PooledPostgresEngine(PostgresEngine):
         return _SafeTransaction(engine=self, allow_nested=allow_nested)
 
     async def start(self) -> None:
-        await self.start_connection_pool(
-            min_size=POOL_MIN, max_size=POOL_MAX, timeout=CONNECT_TIMEOUT_S
-        )
+        config = {
+            **self.config,
+            "min_size": POOL_MIN,
+            "max_size": POOL_MAX,
+            "timeout": CONNECT_TIMEOUT_S,
+            "init": self._on_connect,
+        }
+        pool = asyncpg.create_pool(**config)
+        self.pool = pool  # before its first connections, which _on_connect may expire
+        try:
+            await pool
+        except BaseException:
+            self.pool = None
+            raise
+
+    async def _on_connect(self, connection: asyncpg.Connection) -> None:
+        """A session that starts read-only (default_transaction_read_only, a standby)
+        stays so after the database is writable again: such a connection is closed when
+        it is handed back instead of being reused, so the first write after the database
+        recovers meets a fresh session. One round trip per new connection."""
+        if await connection.fetchval("SHOW transaction_read_only") == "on":
+            self.renew()
 
     def renew(self) -> None:
         """Replace every connection of the pool as it is next handed back or taken (after

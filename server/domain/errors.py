@@ -62,3 +62,16 @@ class Unavailable(DomainError):
     """Something we depend on (a label printer) cannot be reached right now."""
 
     code = "unavailable"
+
+
+class DatabaseFault(Unavailable):
+    """The database cannot do this right now: busy (a lock held too long), read-only, its
+    disk full, or out of reach. Nothing was changed and the same request may succeed
+    later: answered 503 with Retry-After. `title` names the state for people."""
+
+    code = "database_unavailable"
+
+    def __init__(self, message: str, *, code: str, title: str, retry_after: int) -> None:
+        super().__init__(message, code=code, details={"retry_after": retry_after})
+        self.title = title
+        self.retry_after = retry_after

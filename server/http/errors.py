@@ -17,6 +17,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 
+from server.db import faults as db_faults
 from server.domain.errors import (
     Conflict,
     DomainError,
@@ -51,11 +52,18 @@ TITLES = {
 
 
 def problem(
-    status: int, detail: str, *, code: str, field: str | None = None, **extra: Any
+    status: int,
+    detail: str,
+    *,
+    code: str,
+    field: str | None = None,
+    retry_after: int | None = None,
+    title: str | None = None,
+    **extra: Any,
 ) -> Response[dict[str, Any]]:
     body: dict[str, Any] = {
         "type": f"https://tagtrack.dev/problems/{code}",
-        "title": TITLES.get(status, "Error"),
+        "title": title or TITLES.get(status, "Error"),
         "status": status,
         "detail": detail,
         "code": code,
@@ -63,7 +71,9 @@ def problem(
     if field:
         body["field"] = field
     body.update({k: v for k, v in extra.items() if v})
-    headers = {"WWW-Authenticate": 'Bearer realm="tagtrack"'} if status == 401 else None
+    headers = {"WWW-Authenticate": 'Bearer realm="tagtrack"'} if status == 401 else {}
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
     return Response(
         body, status_code=status, media_type="application/problem+json", headers=headers
     )
@@ -85,7 +95,9 @@ def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
     if status == 401 and _wants_page(request):
         return _to_login(request)
-    return problem(status, exc.message, code=exc.code, field=exc.field, details=exc.details or None)
+    return problem(status, exc.message, code=exc.code, field=exc.field,
+                   retry_after=getattr(exc, "retry_after", None),
+                   title=getattr(exc, "title", None), details=exc.details or None)
 
 
 _AT = re.compile(r"at `\$\.([\w.\[\]]+)`")
@@ -149,6 +161,8 @@ def _out_of_range(exc: Exception) -> bool:
 
 
 def server_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    if fault := db_faults.recognize(exc):  # busy, read-only, disk full, out of reach: 503
+        return domain_error(request, fault)
     if _out_of_range(exc):  # the fields we know are checked; this is the net under the rest
         return problem(422, "a number in the request is too large", code="out_of_range")
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)

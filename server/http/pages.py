@@ -6,12 +6,14 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.enums import MediaType, RequestEncodingType
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
 from litestar.response import Redirect, Template
+from msgspec import Struct
 
-from server.db import engine
+from server.db import health
 from server.domain.errors import Unauthenticated
 from server.http import schemas as s
 from server.http.auth import SESSION_COOKIE, VIEW, public
@@ -83,19 +85,48 @@ class PageController(Controller):
         return response
 
 
+class HealthOut(Struct):
+    status: str  # ok, or unavailable
+    database: str  # ok, busy, read-only, disk-full or unavailable
+    engine: str  # sqlite or postgres
+    detail: str | None = None  # what is wrong with the database, when something is
+    retry_after: int | None = None  # seconds, as in the Retry-After header
+
+
+class LiveOut(Struct):
+    status: str
+
+
+_STATES = {"database_busy": "busy", "database_read_only": "read-only",
+           "disk_full": "disk-full", "database_unavailable": "unavailable"}
+
+
 class HealthController(Controller):
     tags = ["health"]
 
-    @get("/healthz", opt=public(), summary="Liveness and database check, no login needed")
-    async def healthz(self) -> s.Health:
-        await engine.current_engine().run_querystring(_PING)
-        return s.Health(status="ok", database=get_settings().engine)
+    @get(
+        "/healthz",
+        opt=public(),
+        summary="Readiness: can this server store changes now? No login needed",
+        description="A cheap check of the database (could this process begin a write "
+        "now, is the file writable and its disk not full; on PostgreSQL, is the server "
+        "reachable and not read-only). 200 when it can; 503 with Retry-After and the "
+        "database's state (busy, read-only, disk-full, unavailable) when it cannot.",
+        responses={503: ResponseSpec(HealthOut, description="The database cannot take "
+                                     "writes now; `database` says why", generate_examples=False)},
+    )
+    async def healthz(self) -> Response[HealthOut]:
+        engine_name = get_settings().engine
+        fault = await health.database_fault()
+        if fault is None:
+            return Response(HealthOut(status="ok", database="ok", engine=engine_name))
+        body = HealthOut(status="unavailable", database=_STATES.get(fault.code, "unavailable"),
+                         engine=engine_name, detail=fault.message,
+                         retry_after=fault.retry_after)
+        return Response(body, status_code=503,
+                        headers={"Retry-After": str(fault.retry_after)})
 
-
-def _ping() -> Any:
-    from piccolo.querystring import QueryString
-
-    return QueryString("SELECT 1")
-
-
-_PING = _ping()
+    @get("/livez", opt=public(),
+         summary="Liveness: the process answers (the database is not asked). No login needed")
+    async def livez(self) -> LiveOut:
+        return LiveOut(status="ok")

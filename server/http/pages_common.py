@@ -228,9 +228,15 @@ def app_server_error(request: Req, exc: Exception) -> Response[Any]:
     if request.url.path.startswith(("/api/", "/schema", "/static/")) or not _wants_page(request):
         return answer
     status = answer.status_code or 500
-    detail = answer.content["detail"] if isinstance(answer.content, dict) else ""
-    return page(request, "error.html", status=status, title=errors.TITLES.get(status, "Error"),
-                message=detail[:1].upper() + detail[1:] + ".")
+    body = answer.content if isinstance(answer.content, dict) else {}
+    detail = str(body.get("detail", ""))
+    shown = page(request, "error.html", status=status,
+                 title=body.get("title") or errors.TITLES.get(status, "Error"),
+                 message=detail[:1].upper() + detail[1:] + ".")
+    # a database fault (503): the page says when to try again, as the API does
+    if retry_after := answer.headers.get("Retry-After"):
+        shown.headers["Retry-After"] = retry_after
+    return shown
 
 
 class PageBase(Controller):

@@ -10,7 +10,8 @@ from server.domain.vocab import Role
 from tests.conftest import As
 
 # /sw.js: the scanning page's service worker, a static script served from the root scope
-PUBLIC = {("GET", "/healthz"), ("GET", "/login"), ("POST", "/login"), ("GET", "/sw.js"),
+PUBLIC = {("GET", "/healthz"), ("GET", "/livez"), ("GET", "/login"), ("POST", "/login"),
+          ("GET", "/sw.js"),
           ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}")}
 WRITES = {"POST", "PATCH", "PUT", "DELETE"}
 OWN_TOKENS = {("POST", "/api/v1/tokens"), ("DELETE", "/api/v1/tokens/{token_id:int}")}
