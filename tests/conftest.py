@@ -24,7 +24,7 @@ PG_BASE = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:54
 ROLES = ("admin", "manager", "operator", "viewer")
 TABLES = ["audit_line", "audit", "loan", "scan_log", "event", "web_session", "api_token",
           "app_user", "stock", "unit", "lot", "item_barcode", "item", "person", "location",
-          "counter"]
+          "counter", "auth_failure"]
 
 
 def token_for(role: str) -> str:
@@ -74,10 +74,37 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
     return replace(base)
 
 
-def _password_hash() -> str:
-    from server.services.auth import hash_password
+@pytest.fixture(scope="session", autouse=True)
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id with tiny parameters in process, so that logins stay fast; the production
+    parameters are checked by tests/api/test_login_throttle.py, and servers started as
+    processes (browser and integration tests) use them."""
+    from argon2 import PasswordHasher
 
-    return hash_password("correct horse")
+    from server.services import passwords
+
+    old = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    passwords.use_hasher(old)
+
+
+def _password_hash() -> str:
+    from server.services.passwords import hash_now
+
+    return hash_now("correct horse")
+
+
+def page_login(client: TestClient[Any], username: str, password: str = "correct horse",
+               next_: str = "/") -> Any:
+    """Log in through the login form as a browser does: open it (its CSRF cookie and
+    token), then post it."""
+    import re
+
+    form = client.get("/login").text
+    token = re.search(r'name="csrf" value="([^"]+)"', form)
+    return client.post("/login", data={"username": username, "password": password,
+                                       "next": next_, "csrf": token.group(1) if token else ""},
+                       follow_redirects=False)
 
 
 @pytest.fixture(scope="session")

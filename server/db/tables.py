@@ -247,3 +247,16 @@ class ScanLog(Table, tablename="scan_log"):
 
 
 ALL_TABLES.append(ScanLog)
+
+
+class AuthFailure(Table, tablename="auth_failure"):
+    """One failed login or bad API token, per key: kind "account" (the username typed) or
+    "address" (the client's address); kept for the login throttle's window."""
+
+    id = BigSerial(primary_key=True)
+    kind = Varchar(length=10)
+    key = Varchar(length=200)
+    at = Timestamptz()
+
+
+ALL_TABLES.append(AuthFailure)

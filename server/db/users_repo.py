@@ -1,12 +1,17 @@
-"""Users, API tokens and web sessions."""
+"""Users, API tokens, web sessions, failed logins and the auth revision."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
+from server.db.engine import fetch
+from server.db.rows import for_update
 from server.db.tables import ApiToken, Session, User
 from server.domain.errors import NotFound
+from server.domain.throttle import Failures
+
+AUTH_REVISION = "auth_revision"  # its row in the counter table
 
 
 async def by_name(username: str) -> dict[str, Any] | None:
@@ -23,6 +28,21 @@ async def by_id(user_id: int) -> dict[str, Any]:
 
 async def count_admins() -> int:
     return int(await User.count().where((User.role == "admin") & (User.active == True)))  # noqa: E712
+
+
+async def lock_user_and_admins(user_id: int) -> tuple[dict[str, Any], int]:
+    """The user's row and how many active admins there are besides them, every one of
+    these rows locked until the end of the transaction on PostgreSQL (SQLite's IMMEDIATE
+    transaction already holds the one write lock). The rows are locked in id order, so two
+    admins removing each other at once wait for each other instead of deadlocking, and the
+    second reads what the first committed (READ COMMITTED re-checks a locked row)."""
+    rows = await fetch("SELECT * FROM app_user WHERE id = {} OR (role = {} AND active = {}) "
+                       "ORDER BY id" + for_update(), user_id, "admin", True)
+    user = next((r for r in rows if r["id"] == user_id), None)
+    if user is None:
+        raise NotFound(f"no user {user_id}", field="user")
+    others = sum(1 for r in rows if r["id"] != user_id)
+    return user, others
 
 
 async def insert_user(values: dict[str, Any]) -> int:
@@ -52,19 +72,86 @@ async def end_sessions(user_id: int) -> None:
 
 
 async def session_user(token_hash: str, now: dt.datetime) -> dict[str, Any] | None:
-    rows = await User.raw(
-        "SELECT u.id, u.username, u.role FROM web_session s JOIN app_user u ON u.id = s.user "
+    rows = await fetch(
+        "SELECT u.id, u.username, u.role, s.expires_at FROM web_session s "
+        "JOIN app_user u ON u.id = s.user "
         "WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}",
         token_hash, now, True)
     return rows[0] if rows else None
 
 
 async def token_user(token_hash: str) -> dict[str, Any] | None:
-    rows = await User.raw(
-        "SELECT u.id, u.username, u.role FROM api_token t JOIN app_user u ON u.id = t.user "
+    rows = await fetch(
+        "SELECT u.id, u.username, u.role, t.id AS token_id FROM api_token t "
+        "JOIN app_user u ON u.id = t.user "
         "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND u.active = {}",
         token_hash, True)
     return rows[0] if rows else None
+
+
+async def touch_token(token_id: int, now: dt.datetime, written_before: dt.datetime) -> None:
+    """Note that a token was used, unless that was noted after `written_before`."""
+    await fetch("UPDATE api_token SET last_used_at = {} WHERE id = {} "
+                "AND (last_used_at IS NULL OR last_used_at < {})", now, token_id, written_before)
+
+
+async def set_password_hash(user_id: int, old: str, new: str) -> None:
+    """A stronger hash of the same password, unless the password changed meanwhile."""
+    await fetch("UPDATE app_user SET password_hash = {} WHERE id = {} AND password_hash = {}",
+                new, user_id, old)
+
+
+# The auth revision: bumped in the transaction of every change that can end or alter a
+# login, read by every server process on every authenticated request (services/auth.py).
+
+async def auth_revision() -> int:
+    rows = await fetch("SELECT value FROM counter WHERE name = {}", AUTH_REVISION)
+    return int(rows[0]["value"]) if rows else 0
+
+
+async def bump_auth_revision() -> None:
+    await fetch("INSERT INTO counter (name, value) VALUES ({}, 1) "
+                "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1", AUTH_REVISION)
+
+
+# Failed logins and bad API tokens, one row per failure and key (kind "account": the
+# username typed; kind "address": the client's address), kept for the throttle's window.
+
+async def recent_failures(account: str | None, address: str,
+                          since: dt.datetime) -> tuple[Failures, Failures]:
+    rows = await fetch(
+        "SELECT kind, COUNT(*) AS n, MAX(at) AS last_at FROM auth_failure "
+        "WHERE at > {} AND ((kind = 'account' AND key = {}) OR (kind = 'address' AND key = {})) "
+        "GROUP BY kind", since, account or "", address)
+    found = {r["kind"]: Failures(int(r["n"]), _when(r["last_at"])) for r in rows}
+    none = Failures(0, None)
+    return (found.get("account", none) if account is not None else none,
+            found.get("address", none))
+
+
+def _when(value: Any) -> dt.datetime | None:
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    parsed = dt.datetime.fromisoformat(str(value))  # SQLite: MAX() of a text column
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+
+async def add_failure(account: str | None, address: str, now: dt.datetime,
+                      forget_before: dt.datetime) -> None:
+    """Record one failure (for the account too, when a username was typed) and drop what
+    has left every window."""
+    await fetch("DELETE FROM auth_failure WHERE at < {}", forget_before)
+    if account is not None:
+        await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('account', {}, {})",
+                    account, now)
+    await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('address', {}, {})",
+                address, now)
+
+
+async def clear_account_failures(account: str) -> None:
+    """After a good login: the account's own count starts again (the address's does not,
+    or an attacker with one real account could wipe it between guesses)."""
+    await fetch("DELETE FROM auth_failure WHERE kind = 'account' AND key = {}", account)
 
 
 async def insert_token(user_id: int, name: str, prefix: str, token_hash: str) -> int:

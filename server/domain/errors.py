@@ -64,6 +64,27 @@ class Unavailable(DomainError):
     code = "unavailable"
 
 
+class Busy(Unavailable):
+    """Too much long work is waiting already: try again after `retry_after` seconds."""
+
+    code = "busy"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
+class TooManyAttempts(DomainError):
+    """Too many failed logins (or bad API tokens) lately: try again after `retry_after`
+    seconds. Answered 429 with Retry-After."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, message: str, *, retry_after: int, field: str | None = None) -> None:
+        super().__init__(message, field=field, details={"retry_after": retry_after})
+        self.retry_after = retry_after
+
+
 class DatabaseFault(Unavailable):
     """The database cannot do this right now: busy (a lock held too long), read-only, its
     disk full, or out of reach. Nothing was changed and the same request may succeed

@@ -6,11 +6,13 @@ from typing import Any
 
 from litestar import Controller, delete, get, patch, post
 from litestar.params import JSONBody
+from msgspec import Struct
 
 from server.db import users_repo
 from server.domain.vocab import Role
+from server.http import csrf
 from server.http import schemas as s
-from server.http.auth import ADMIN, VIEW
+from server.http.auth import ADMIN, SESSION_COOKIE, VIEW
 from server.http.paging import Req, actor_of
 from server.services import auth
 
@@ -33,6 +35,10 @@ def _token(row: dict[str, Any], token: str | None = None) -> s.TokenOut:
     )
 
 
+class CsrfOut(Struct):
+    csrf: str
+
+
 class UserController(Controller):
     path = "/api/v1/users"
     tags = ["users"]
@@ -50,7 +56,18 @@ class UserController(Controller):
     async def me(self, request: Req) -> s.UserOut:
         return _user(await users_repo.by_id(actor_of(request).user_id or 0))
 
-    @patch("/{user_id:int}", opt=ADMIN, summary="Change role, password, or deactivate")
+    @get("/me/csrf", opt=VIEW, summary="Your session's CSRF token",
+         description="A request made with the session cookie (a browser) that changes "
+         "anything sends this token in the X-CSRF-Token header. Empty when you call with an "
+         "API token, which needs none.")
+    async def my_csrf(self, request: Req) -> CsrfOut:
+        if request.scope.get("auth") != csrf.SESSION:
+            return CsrfOut(csrf="")
+        return CsrfOut(csrf=csrf.session_token(request.cookies.get(SESSION_COOKIE, "")))
+
+    @patch("/{user_id:int}", opt=ADMIN, summary="Change role, password, or deactivate",
+           description="Refused with 409 (code last_admin) when it would demote or "
+           "deactivate the last active admin.")
     async def update_user(
         self, user_id: int, data: JSONBody[s.UserUpdate], request: Req
     ) -> s.UserOut:

@@ -1,6 +1,11 @@
 """Who is calling: a Bearer API token or the session cookie. Every route states the role
 it needs in `opt["role"]`; a route without one is refused (deny by default), except the
-few marked public (login, health, static files)."""
+few marked public (login, health, static files).
+
+How the request was authenticated is kept in scope["auth"] (csrf.SESSION or csrf.TOKEN):
+the guard asks a session's unsafe requests for their CSRF token (see csrf.py), whatever
+other headers they carry. An unknown API token counts as a failure of the client's
+address for the login throttle (services/auth.py)."""
 
 from __future__ import annotations
 
@@ -13,6 +18,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from server.domain.actors import Actor
 from server.domain.errors import Forbidden, Unauthenticated
 from server.domain.vocab import Role
+from server.http import csrf
 from server.services import auth
 
 SESSION_COOKIE = "tagtrack_session"
@@ -39,18 +45,27 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         self, connection: ASGIConnection[Any, Any, Any, Any]
     ) -> AuthenticationResult:
         header = connection.headers.get("authorization", "")
-        actor: Actor | None = None
-        if header.lower().startswith("bearer "):
+        if header[:7].lower() == "bearer ":
             actor = await auth.actor_for_token(header[7:].strip())
             if actor is None:
-                raise Unauthenticated("the API token is unknown or revoked")
-        elif secret := connection.cookies.get(SESSION_COOKIE):
+                await auth.refuse_token(client_address(connection))  # raises
+            return AuthenticationResult(user=actor, auth=csrf.TOKEN)
+        # any other Authorization header (HTTP Basic from a proxy) authenticates nothing
+        if secret := connection.cookies.get(SESSION_COOKIE):
             actor = await auth.actor_for_session(secret)
-        if actor is None and not _is_public(connection):
+            if actor is not None:
+                return AuthenticationResult(user=actor, auth=csrf.SESSION)
+        if not _is_public(connection):
             raise Unauthenticated(
                 "log in first: send an API token (Authorization: Bearer ...) or a session cookie"
             )
-        return AuthenticationResult(user=actor, auth=None)
+        return AuthenticationResult(user=None, auth=None)
+
+
+def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """The client's address as the server saw it (behind a reverse proxy on this machine,
+    uvicorn takes it from X-Forwarded-For)."""
+    return connection.client.host if connection.client else ""
 
 
 def _is_public(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
@@ -73,3 +88,9 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any],
     if actor is None:
         raise Unauthenticated("log in first")
     actor.require(needed)
+    if connection.scope.get("method", "GET") not in csrf.SAFE_METHODS:
+        if connection.scope.get("auth") == csrf.SESSION:
+            await csrf.check_session_request(connection,
+                                             connection.cookies.get(SESSION_COOKIE, ""))
+        if connection.scope["path"].startswith("/api/"):
+            csrf.require_json(connection)

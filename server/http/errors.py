@@ -24,6 +24,7 @@ from server.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyAttempts,
     Unauthenticated,
     Unavailable,
 )
@@ -37,6 +38,7 @@ STATUS = [
     (Conflict, 409),
     (InvalidInput, 422),
     (Unavailable, 503),
+    (TooManyAttempts, 429),
 ]
 TITLES = {
     400: "Bad request",
@@ -45,7 +47,9 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    415: "Unsupported media type",
     422: "Invalid input",
+    429: "Too many requests",
     500: "Server error",
     503: "Unavailable",
 }
@@ -148,6 +152,7 @@ def http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[
         403: "forbidden",
         404: "not_found",
         405: "method_not_allowed",
+        415: "unsupported_media_type",
     }.get(status, "error")
     return problem(status, str(exc.detail), code=code)
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import Cookie
 from litestar.enums import MediaType, RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import Body
@@ -14,9 +15,10 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from server.db import health
-from server.domain.errors import Unauthenticated
+from server.domain.errors import DomainError
+from server.http import csrf, errors
 from server.http import schemas as s
-from server.http.auth import SESSION_COOKIE, VIEW, public
+from server.http.auth import SESSION_COOKIE, VIEW, client_address, public
 from server.services import auth
 from server.settings import get_settings
 
@@ -32,6 +34,26 @@ class LoginForm(s.In):
     username: str = ""
     password: str = ""
     next: str = "/"
+    csrf: str = ""
+
+
+def _login_page(request: Request[Any, Any, Any], *, next_: str, status: int = 200,
+                error: str | None = None, username: str = "",
+                headers: dict[str, str] | None = None) -> Template:
+    """The login form with its double-submit CSRF token (see csrf.py): the token of the
+    browser's login cookie, or a new one with the cookie set."""
+    token = request.cookies.get(csrf.LOGIN_COOKIE) or csrf.new_login_token()
+    cookie = Cookie(key=csrf.LOGIN_COOKIE, value=token, path="/login", httponly=True,
+                    samesite="strict", secure=get_settings().secure_cookies)
+    return Template(
+        "login.html",
+        status_code=status,
+        media_type=MediaType.HTML,  # the handler may also answer a redirect: say it
+        context={"next": _safe_next(next_), "error": error, "username": username,
+                 "csrf": token},
+        cookies=[cookie],
+        headers=headers,
+    )
 
 
 class PageController(Controller):
@@ -45,26 +67,28 @@ class PageController(Controller):
         return Redirect(page + quote(tag.strip().upper(), safe="-"), status_code=302)
 
     @get("/login", opt=public())
-    async def login_page(self, next: str = "/") -> Template:
-        return Template("login.html", context={"next": _safe_next(next), "error": None})
+    async def login_page(self, request: Request[Any, Any, Any], next: str = "/") -> Template:
+        return _login_page(request, next_=next)
 
     @post("/login", opt=public(), status_code=303)
     async def login(
-        self, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+        self,
+        request: Request[Any, Any, Any],
+        data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)],
     ) -> Any:
+        """A refusal (a wrong password, a throttled account or address, an out-of-date
+        form, a server too busy to hash) is the form again, with the reason and the
+        status; 429 and 503 carry Retry-After."""
         try:
-            secret, _ = await auth.login(data.username, data.password, get_settings().session_days)
-        except Unauthenticated as exc:
-            return Template(
-                "login.html",
-                status_code=401,
-                media_type=MediaType.HTML,  # the handler may also answer a redirect: say it
-                context={
-                    "next": _safe_next(data.next),
-                    "error": exc.message,
-                    "username": data.username,
-                },
-            )
+            csrf.check_login_form(request, data.csrf)
+            secret, _ = await auth.login(data.username, data.password,
+                                         get_settings().session_days, client_address(request))
+        except DomainError as exc:
+            status = next((st for cls, st in errors.STATUS if isinstance(exc, cls)), 400)
+            retry = getattr(exc, "retry_after", None)
+            return _login_page(request, next_=data.next, status=status, error=exc.message,
+                               username=data.username,
+                               headers={"Retry-After": str(retry)} if retry else None)
         response = Redirect(_safe_next(data.next), status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
@@ -78,6 +102,7 @@ class PageController(Controller):
 
     @post("/logout", opt=VIEW, status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        """The guard has checked the form's CSRF token (a session's unsafe request)."""
         if secret := request.cookies.get(SESSION_COOKIE):
             await auth.logout(secret)
         response = Redirect("/login", status_code=303)

@@ -8,7 +8,7 @@ from litestar import get, post
 from litestar.response import Redirect, Template
 
 from server.db import users_repo
-from server.domain.errors import DomainError
+from server.domain.errors import Conflict, DomainError
 from server.domain.vocab import Role
 from server.http.auth import ADMIN, VIEW
 from server.http.pages_common import (
@@ -30,11 +30,12 @@ class AdminPages(PageBase):
     async def users(self, request: Req) -> Template:
         return await self._users_page(request)
 
-    async def _users_page(self, request: Req, fail: Failed | None = None) -> Template:
+    async def _users_page(self, request: Req, fail: Failed | None = None,
+                          status: int = 422) -> Template:
         return page(
             request,
             "users.html",
-            status=422 if fail else 200,
+            status=status if fail else 200,
             users=await users_repo.list_users(),
             role_options=[(r.value, r.value) for r in Role],
             failed=fail,
@@ -67,7 +68,8 @@ class AdminPages(PageBase):
             await auth.update_user(actor_of(request), user_id, **changes)
         except DomainError as exc:
             form.pop("password", None)
-            return await self._users_page(request, failed(f"user-{user_id}", exc, form))
+            return await self._users_page(request, failed(f"user-{user_id}", exc, form),
+                                          status=409 if isinstance(exc, Conflict) else 422)
         return done("/users", "Saved the user.")
 
     @get("/tokens", opt=VIEW)

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import hashlib
-import hmac
 from typing import Any
 from urllib.parse import quote, unquote
 
@@ -21,9 +19,9 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from server.domain.actors import Actor
-from server.domain.errors import DomainError, Forbidden, InvalidInput
+from server.domain.errors import DomainError, InvalidInput
 from server.domain.vocab import Role
-from server.http import errors
+from server.http import csrf, errors
 from server.http.auth import SESSION_COOKIE
 from server.settings import get_settings
 
@@ -33,31 +31,21 @@ PAGE_SIZE = 50
 
 
 def csrf_token(request: Req) -> str:
-    """Bound to the session: a form from another site cannot know it."""
-    secret = request.cookies.get(SESSION_COOKIE, "")
-    if not secret:
-        return ""
-    return hmac.new(secret.encode(), b"tagtrack-page-form", hashlib.sha256).hexdigest()
+    """Bound to the session: a form from another site cannot know it (see csrf.py)."""
+    return csrf.session_token(request.cookies.get(SESSION_COOKIE, ""))
 
 
 async def read_form(request: Req) -> dict[str, str]:
-    """The posted fields (first value of each, stripped). A browser session must send the
-    CSRF token; an API token in the Authorization header carries no ambient authority, so
-    it needs none."""
+    """The posted fields (first value of each, stripped), without the CSRF token: the
+    guard (auth.role_guard) has already checked it for a request made with the session
+    cookie, whatever other headers it carries; a request made with an API token needs
+    none."""
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     for key, value in values.items():
         if "\x00" in value:
             raise InvalidInput(f"{key} must not contain a NUL character", field=key)
-    sent = values.pop("csrf", "")
-    if "authorization" not in request.headers:
-        expected = csrf_token(request)
-        if not expected or not hmac.compare_digest(sent, expected):
-            raise Forbidden(
-                "this form is out of date or came from another site: "
-                "reload the page and send it again",
-                code="csrf",
-            )
+    values.pop(csrf.FIELD, None)
     return values
 
 
@@ -152,7 +140,8 @@ def page(request: Req, template: str, *, status: int = 200, **context: Any) -> T
 def done(url: str, message: str) -> Redirect:
     """POST-redirect-GET, leaving a one-time message for the next page."""
     response = Redirect(url, status_code=303)
-    response.set_cookie(FLASH, quote(message), max_age=60, path="/", httponly=True, samesite="lax")
+    response.set_cookie(FLASH, quote(message), max_age=60, path="/", httponly=True,
+                        samesite="lax", secure=get_settings().secure_cookies)
     return response
 
 

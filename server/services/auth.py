@@ -1,80 +1,117 @@
 """Users, roles, passwords, API tokens and web sessions.
 
-Passwords are hashed with scrypt (standard library). API tokens and session ids are random
-secrets shown once and stored only as SHA-256 hashes, so a database leak reveals no login.
+Passwords are hashed with argon2id off the event loop (services/passwords.py); older scrypt
+hashes still work and are replaced at the next good login. API tokens and session ids are
+random secrets shown once and stored only as SHA-256 hashes, so a database leak reveals no
+login.
 
-Every API request names its token (or session), so the answer of that lookup is kept in
-memory for LOGIN_CACHE_S seconds (per process, at most LOGIN_CACHE_MAX entries, keyed by
-the secret's hash; only logins that exist are kept). A change that can end or alter a login
-(revoking a token, logging out, changing a user's role, password or active flag) clears
-the cache of the process that made it, before and after its commit; other server
-processes (`--workers` > 1, or a second server on the same database) notice within
-LOGIN_CACHE_S seconds."""
+Logins are throttled (domain/throttle.py): failures are written to the database, so the
+limits hold across server processes; a username that does not exist is checked, counted
+and throttled exactly like one that does, so neither the answer nor its timing tells which
+usernames are real. An unknown API token counts as a failure of the client's address.
+
+Revocation is immediate across processes. Every API request names its token (or session),
+and the answer of that lookup is kept in memory (per process, at most LOGIN_CACHE_MAX
+entries, keyed by the secret's hash, for LOGIN_CACHE_S seconds at most and never past a
+session's end). Every change that can end or alter a login (revoking a token, logging out,
+changing a user's role, password or active flag) bumps the auth revision, a row of the
+counter table, in the same transaction as the change. Each authenticated request first
+reads the revision (one indexed single-row SELECT); when it differs from the one this
+process's cache was filled under, the cache is emptied. A lookup stores its answer only
+if the revision it read before looking up is still current, so an answer read before a
+change cannot outlive it.
+
+An API token's last_used_at is written at most once every TOUCH_EVERY per token and
+process, by a task of its own after the answer: the request never waits for it."""
 
 from __future__ import annotations
 
-import base64
+import asyncio
+import dataclasses
 import datetime as dt
 import hashlib
-import hmac
+import logging
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from server.db import ledger, users_repo
 from server.db.engine import write_transaction
+from server.domain import throttle
 from server.domain.actors import Actor
-from server.domain.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from server.domain.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
 from server.domain.events import EventDraft
+from server.domain.users import keep_an_admin
 from server.domain.vocab import EventKind, Role
+from server.services import passwords
+
+log = logging.getLogger("tagtrack.auth")
 
 TOKEN_PREFIX = "tt_"
-LOGIN_CACHE_S = 5.0
+LOGIN_CACHE_S = 60.0
 LOGIN_CACHE_MAX = 10_000
-_logins: dict[str, tuple[float, Actor]] = {}  # "t"/"s" + secret hash -> (good until, actor)
-_forgotten = [0]  # how many times the cache was cleared
+TOUCH_EVERY = dt.timedelta(minutes=1)
+ACCOUNT_KEY_MAX = 200  # longer usernames cannot exist; they are counted by this prefix
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+clock: Callable[[], dt.datetime] = _utc_now  # tests put a clock of their own here
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Login:
+    actor: Actor
+    good_until: float  # time.monotonic()
+    token_id: int | None = None
+
+
+_logins: dict[str, _Login] = {}  # "t"/"s" + secret hash -> the login
+_revision: list[int | None] = [None]  # the auth revision the cache was filled under
+_touched: dict[int, dt.datetime] = {}  # token id -> when this process last wrote its use
+_tasks: set[asyncio.Task[None]] = set()
 
 
 def forget_logins() -> None:
-    """Forget every cached token and session lookup of this process. A lookup that was
-    already under way when this ran does not store its (maybe older) answer."""
-    _forgotten[0] += 1
+    """Forget every cached token and session lookup of this process (the revision check
+    does it for every process; this is for this one, at once)."""
+    _revision[0] = None
     _logins.clear()
 
 
-def _cached(key: str) -> Actor | None:
+async def _current_revision() -> int:
+    revision = await users_repo.auth_revision()
+    if revision != _revision[0]:
+        _logins.clear()
+        _revision[0] = revision
+    return revision
+
+
+def _cached(key: str) -> _Login | None:
     hit = _logins.get(key)
     if hit is None:
         return None
-    if hit[0] < time.monotonic():
+    if hit.good_until < time.monotonic():
         _logins.pop(key, None)
         return None
-    return hit[1]
+    return hit
 
 
-def _remember(key: str, actor: Actor, generation: int) -> None:
-    if generation != _forgotten[0]:
-        return
+def _remember(key: str, login: _Login, revision: int) -> None:
+    if revision != _revision[0]:
+        return  # the revision moved while we looked: the answer may be stale
     if len(_logins) >= LOGIN_CACHE_MAX:
         _logins.clear()
-    _logins[key] = (time.monotonic() + LOGIN_CACHE_S, actor)
-_SCRYPT = {"n": 2**14, "r": 8, "p": 1}
-
-
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **_SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(digest).decode()
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _, salt_b64, digest_b64 = stored.split("$")
-    except ValueError:
-        return False
-    digest = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt_b64), dklen=32,
-                            **_SCRYPT)
-    return hmac.compare_digest(digest, base64.b64decode(digest_b64))
+    _logins[key] = login
 
 
 def secret_hash(secret: str) -> str:
@@ -91,6 +128,8 @@ def _role(role: str) -> Role:
 def _check_password(password: str) -> str:
     if len(password) < 8:
         raise InvalidInput("password must be at least 8 characters", field="password")
+    if len(password) > 1000:
+        raise InvalidInput("password must be at most 1000 characters", field="password")
     return password
 
 
@@ -98,8 +137,9 @@ async def create_user(actor: Actor, username: str, role: str, password: str) -> 
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise InvalidInput("username must be 1-100 characters without spaces", field="username")
-    values = {"username": username, "role": _role(role).value,
-              "password_hash": hash_password(_check_password(password))}
+    _role(role)
+    hashed = await passwords.hash_password(_check_password(password))
+    values = {"username": username, "role": _role(role).value, "password_hash": hashed}
     async with write_transaction():
         if await users_repo.by_name(username) is not None:
             raise Conflict(f"user {username} already exists", field="username",
@@ -118,66 +158,165 @@ async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
         changes["role"] = _role(role).value
     if active is not None:
         changes["active"] = active
+    if password is not None:
+        changes["password_hash"] = await passwords.hash_password(_check_password(password))
+    if not changes:
+        await users_repo.by_id(user_id)  # still a 404 for a user that does not exist
+        return
     async with write_transaction():
-        user = await users_repo.by_id(user_id)
-        if password is not None:
-            changes["password_hash"] = hash_password(_check_password(password))
-        if not changes:
-            return
+        user, other_admins = await users_repo.lock_user_and_admins(user_id)
+        keep_an_admin(user["username"], role=user["role"], active=bool(user["active"]),
+                      new_role=changes.get("role"), new_active=changes.get("active"),
+                      other_active_admins=other_admins)
         await users_repo.update_user(user_id, changes)
-        forget_logins()
         if changes.get("active") is False or "password_hash" in changes:
             await users_repo.end_sessions(user_id)
+        await users_repo.bump_auth_revision()
         shown = {k: v for k, v in changes.items() if k != "password_hash"}
         if "password_hash" in changes:
             shown["password"] = "changed"
         await ledger.record(actor, EventDraft(kind=EventKind.USER_UPDATED, details={
             "user_id": user_id, "username": user["username"], "changes": shown}))
-    forget_logins()  # again after the commit: a lookup may have read the old row meanwhile
+    forget_logins()
 
 
-async def login(username: str, password: str, days: int) -> tuple[str, Actor]:
-    user = await users_repo.by_name(username.strip())
-    if user is None or not user["active"] or not check_password(password, user["password_hash"]):
+# Logging in, and the throttle
+
+def _account_key(username: str) -> str:
+    return username.strip()[:ACCOUNT_KEY_MAX]
+
+
+async def _check_throttle(account: str | None, address: str, now: dt.datetime) -> None:
+    """Refuse at once (429) while the account or the address must wait."""
+    mine, theirs = await users_repo.recent_failures(account, address, now - throttle.WINDOW)
+    waits = [(throttle.wait(mine, throttle.ACCOUNT_LIMIT, now), "for this account", mine),
+             (throttle.wait(theirs, throttle.ADDRESS_LIMIT, now), "from your address", theirs)]
+    delay, whose, failures = max(waits, key=lambda w: w[0])
+    if not delay:
+        return
+    what = "failed logins" if account is not None else "failed logins and unknown API tokens"
+    log.warning("throttled: %s %s (user %r, address %s: %d failures in %d min); retry in %d s",
+                what, whose, account, address, failures.count,
+                throttle.WINDOW.total_seconds() // 60, throttle.retry_after_seconds(delay))
+    raise TooManyAttempts(f"too many {what} {whose}; try again in "
+                          f"{throttle.in_minutes(delay)}",
+                          retry_after=throttle.retry_after_seconds(delay))
+
+
+async def _record_failure(account: str | None, address: str, now: dt.datetime) -> None:
+    async with write_transaction():
+        await users_repo.add_failure(account, address, now, now - throttle.WINDOW)
+
+
+async def login(username: str, password: str, days: int,
+                address: str = "") -> tuple[str, Actor]:
+    """A new session for a good username and password. Refused with TooManyAttempts (429)
+    while the account or the address is throttled, with Unauthenticated otherwise."""
+    now = clock()
+    account = _account_key(username)
+    await _check_throttle(account, address, now)
+    name = username.strip()
+    user = await users_repo.by_name(name) if 0 < len(name) <= 100 else None
+    stored = user["password_hash"] if user is not None else None
+    good = await passwords.check(password[:1000], stored)  # the same work for every name
+    if user is None or not user["active"] or not good or len(password) > 1000:
+        await _record_failure(account, address, now)
+        log.warning("login failed: user %r from address %s", account, address)
         raise Unauthenticated("wrong username or password", field="password")
+    assert stored is not None
+    better = await passwords.hash_password(password) if passwords.needs_rehash(stored) else None
     secret = secrets.token_urlsafe(32)
-    expires = dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
-    await users_repo.insert_session(user["id"], secret_hash(secret), expires)
+    async with write_transaction():
+        if better is not None:
+            await users_repo.set_password_hash(user["id"], stored, better)
+        await users_repo.clear_account_failures(account)
+        await users_repo.insert_session(user["id"], secret_hash(secret),
+                                        now + dt.timedelta(days=days))
     return secret, Actor(user["id"], user["username"], Role(user["role"]))
 
 
 async def logout(session_secret: str) -> None:
-    await users_repo.delete_session(secret_hash(session_secret))
+    async with write_transaction():
+        await users_repo.delete_session(secret_hash(session_secret))
+        await users_repo.bump_auth_revision()
     forget_logins()
 
 
+async def refuse_token(address: str) -> None:
+    """An unknown or revoked API token: a failure of the client's address. Raises
+    TooManyAttempts while the address must wait (nothing is recorded then), else
+    Unauthenticated."""
+    now = clock()
+    await _check_throttle(None, address, now)
+    await _record_failure(None, address, now)
+    log.warning("unknown or revoked API token from address %s", address)
+    raise Unauthenticated("the API token is unknown or revoked")
+
+
+# Who is calling
+
 async def actor_for_session(secret: str) -> Actor | None:
-    key = secret_hash(secret)
-    if (actor := _cached("s" + key)) is not None:
-        return actor
-    generation = _forgotten[0]
-    row = await users_repo.session_user(key, dt.datetime.now(dt.UTC))
+    key = "s" + secret_hash(secret)
+    revision = await _current_revision()
+    if (hit := _cached(key)) is not None:
+        return hit.actor
+    now = clock()
+    row = await users_repo.session_user(key[1:], now)
     if row is None:
         return None
     actor = Actor(row["id"], row["username"], Role(row["role"]))
-    _remember("s" + key, actor, generation)
+    left = (row["expires_at"] - now).total_seconds()
+    _remember(key, _Login(actor, time.monotonic() + min(LOGIN_CACHE_S, left)), revision)
     return actor
 
 
 async def actor_for_token(token: str) -> Actor | None:
     if not token.startswith(TOKEN_PREFIX):
         return None
-    key = secret_hash(token)
-    if (actor := _cached("t" + key)) is not None:
-        return actor
-    generation = _forgotten[0]
-    row = await users_repo.token_user(key)
-    if row is None:
-        return None
-    actor = Actor(row["id"], row["username"], Role(row["role"]))
-    _remember("t" + key, actor, generation)
-    return actor
+    key = "t" + secret_hash(token)
+    revision = await _current_revision()
+    hit = _cached(key)
+    if hit is None:
+        row = await users_repo.token_user(key[1:])
+        if row is None:
+            return None
+        hit = _Login(Actor(row["id"], row["username"], Role(row["role"])),
+                     time.monotonic() + LOGIN_CACHE_S, int(row["token_id"]))
+        _remember(key, hit, revision)
+    assert hit.token_id is not None
+    _note_use(hit.token_id)
+    return hit.actor
 
+
+def _note_use(token_id: int) -> None:
+    now = clock()
+    last = _touched.get(token_id)
+    if last is not None and now - last < TOUCH_EVERY:
+        return
+    if len(_touched) >= LOGIN_CACHE_MAX:
+        _touched.clear()
+    _touched[token_id] = now
+    task = asyncio.get_running_loop().create_task(_write_use(token_id, now))
+    _tasks.add(task)  # keep a reference until it is done
+    task.add_done_callback(_tasks.discard)
+
+
+async def _write_use(token_id: int, now: dt.datetime) -> None:
+    try:
+        async with write_transaction():
+            await users_repo.touch_token(token_id, now, now - TOUCH_EVERY)
+    except Exception:  # a busy database: the next use after TOUCH_EVERY tries again
+        _touched.pop(token_id, None)
+        log.warning("could not note the use of API token %d", token_id, exc_info=True)
+
+
+async def settle() -> None:
+    """Wait for the last_used_at writes under way (tests; a clean shutdown)."""
+    while _tasks:
+        await asyncio.gather(*list(_tasks), return_exceptions=True)
+
+
+# API tokens
 
 async def create_token(actor: Actor, user_id: int, name: str = "") -> tuple[int, str]:
     """Returns (token id, the token). The token is shown this once and never stored."""
@@ -200,7 +339,12 @@ async def revoke_token(actor: Actor, token_id: int) -> None:
             raise NotFound(f"no token {token_id}", field="token")
         if token["revoked_at"] is not None:
             raise Conflict(f"token {token_id} is already revoked", code="no_change")
-        await users_repo.revoke_token(token_id, dt.datetime.now(dt.UTC))
+        await users_repo.revoke_token(token_id, clock())
+        await users_repo.bump_auth_revision()
         await ledger.record(actor, EventDraft(kind=EventKind.TOKEN_REVOKED, details={
             "token_id": token_id, "user_id": token["user"]}))
-    forget_logins()  # after the commit too: a request may have cached it meanwhile
+    forget_logins()
+
+
+# Kept for callers that hash outside a request (the CLI, test seeds)
+hash_password = passwords.hash_now

@@ -7,6 +7,7 @@ import random
 import re
 
 from server.services.demo import load_demo
+from tests.conftest import page_login
 
 SEED, TRIALS_PER_OPERATION = 20261126, 12
 BAD = ["", "x" * 5000, "a\x00b", -1, 0, 10**30, 1.5, True, None, [], {}, ["x"], {"a": 1},
@@ -98,8 +99,7 @@ def test_bad_form_input_never_makes_a_server_error(client, admin):
         portal.call(load_demo)
     refs = {"item": "1", "loc": "L-0000013", "person": "P-0000014", "unit": "U-0000019",
             "n": "1"}
-    answer = client.post("/login", data={"username": "admin", "password": "correct horse",
-                                         "next": "/"}, follow_redirects=False)
+    answer = page_login(client, "admin")
     assert answer.status_code == 303
     csrf = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/tokens").text).group(1)
     rnd = random.Random(SEED)

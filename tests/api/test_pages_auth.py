@@ -6,7 +6,7 @@ import re
 import pytest
 
 from server.services.demo import load_demo
-from tests.conftest import As
+from tests.conftest import As, page_login
 
 PAGES = ["/", "/items", "/items/{item}", "/units/{unit}", "/locations", "/locations/{location}",
          "/people", "/people/{person}", "/loans", "/loans?overdue=true", "/audits", "/labels",
@@ -25,8 +25,7 @@ def demo(client):
 
 
 def login(client, role):
-    answer = client.post("/login", data={"username": role, "password": "correct horse",
-                                         "next": "/"}, follow_redirects=False)
+    answer = page_login(client, role)
     assert answer.status_code == 303, answer.text
 
 

@@ -7,15 +7,14 @@ import re
 import pytest
 
 from tests import factories as f
-from tests.conftest import As
+from tests.conftest import As, page_login
 
 HTML = {"Accept": "text/html"}
 
 
 def login(client, role):
     client.cookies.clear()
-    answer = client.post("/login", data={"username": role, "password": "correct horse",
-                                         "next": "/"}, follow_redirects=False)
+    answer = page_login(client, role)
     assert answer.status_code == 303, answer.text
 
 

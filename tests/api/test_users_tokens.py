@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.conftest import page_login
 from tests.factories import event_count, item, location, ok, problem, receive
 
 
@@ -100,8 +101,7 @@ def test_a_role_change_takes_effect_at_once(admin, client):
 
 
 def login(client, username, password, next_="/"):
-    return client.post("/login", data={"username": username, "password": password,
-                                       "next": next_}, follow_redirects=False)
+    return page_login(client, username, password, next_)
 
 
 def test_a_password_login_sets_a_session_cookie_that_works_on_the_api(client):

@@ -26,7 +26,29 @@ function retryAfter(header) {
   return Number.isFinite(ms) ? Math.max(0, ms) : null;
 }
 
-async function send(path, { method = "GET", body, timeout = TIMEOUT_MS } = {}) {
+// A write made with the session cookie carries the session's CSRF token (the server refuses
+// it without one). It is asked for once, and again when the server calls it stale (a page
+// kept from an older session); a second refusal keeps the scan and asks for a new login.
+let csrfToken = null;
+
+async function csrfHeader(method) {
+  if (method === "GET") return {};
+  if (csrfToken === null) {
+    let answer;
+    try {
+      answer = await fetch("/api/v1/users/me/csrf", { credentials: "same-origin", headers: { Accept: "application/json" } });
+    } catch (error) {
+      throw new Offline(error.message);
+    }
+    if (answer.status === 401) throw new LoggedOut("log in again");
+    if (!answer.ok) throw new Offline(`the server answered ${answer.status}`);
+    csrfToken = (await answer.json()).csrf;
+  }
+  return { "X-CSRF-Token": csrfToken };
+}
+
+async function send(path, { method = "GET", body, timeout = TIMEOUT_MS, staleToken = false } = {}) {
+  const csrf = await csrfHeader(method);
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(), timeout);
   let answer;
@@ -34,7 +56,7 @@ async function send(path, { method = "GET", body, timeout = TIMEOUT_MS } = {}) {
     answer = await fetch(path, {
       method,
       credentials: "same-origin",
-      headers: body ? { "Content-Type": "application/json", Accept: "application/json" } : { Accept: "application/json" },
+      headers: { ...(body ? { "Content-Type": "application/json" } : {}), Accept: "application/json", ...csrf },
       body: body ? JSON.stringify(body) : undefined,
       signal: abort.signal,
     });
@@ -49,6 +71,11 @@ async function send(path, { method = "GET", body, timeout = TIMEOUT_MS } = {}) {
     data = await answer.json();
   } catch {
     /* an empty or non-JSON body: the status says enough */
+  }
+  if (answer.status === 403 && data.code === "csrf") {
+    csrfToken = null;
+    if (staleToken) throw new LoggedOut("log in again");
+    return send(path, { method, body, timeout, staleToken: true });
   }
   return { status: answer.status, data, retryAfterMs: retryAfter(answer.headers.get("Retry-After")) };
 }
