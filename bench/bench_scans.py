@@ -3,9 +3,10 @@
 1. A fresh database (SQLite file in a temp dir, or a throw-away PostgreSQL database), the
    real migrations, then a bulk load with plain SQL (sqlite3 executemany in one transaction
    / asyncpg COPY): 210 locations, 500 people, 500 serial items, 100,000 units (available,
-   working, in a room) and one `unit.created` event per unit, so the ledger explains every
-   row and `tagtrack verify` passes. A user (operator) and an API token are made with the
-   CLI (`tagtrack createuser`, `tagtrack token`), as a user would.
+   working, in a room) and one `unit.created` event per unit, hash-chained as the ledger
+   writes them, so the ledger explains every row and `tagtrack verify` passes. A user
+   (operator) and an API token are made with the CLI (`tagtrack createuser`, `tagtrack
+   token`), as a user would.
 2. `tagtrack serve --host 127.0.0.1 --port N` (one process) in a subprocess.
 3. A load generator in a separate process (so its CPU is not the server's), raw asyncio
    streams with HTTP/1.1 keep-alive, one connection per virtual device (16 by default):
@@ -122,7 +123,23 @@ LOC_COLS = ("id", "tag", "name", "parent")
 PERSON_COLS = ("id", "tag", "name", "email")
 ITEM_COLS = ("id", "sku", "sku_key", "name", "category", "tracking")
 UNIT_COLS = ("id", "tag", "item", "serial", "location", "created_at", "updated_at")
-EVENT_COLS = ("at", "actor", "kind", "item_id", "unit_id", "to_location_id", "note", "details")
+EVENT_COLS = ("id", "at", "actor", "kind", "item_id", "unit_id", "to_location_id", "note",
+              "details", "prev_hash", "hash")
+
+
+def created_events(n_units: int, at: Any) -> Iterator[tuple[Any, ...]]:
+    """One `unit.created` event per unit, hash-chained as server/db/ledger.py would."""
+    from server.domain import chain
+
+    prev = chain.GENESIS
+    for uid, utag, item, serial, loc in units(n_units):
+        event = dict.fromkeys(chain.FIELDS)
+        event.update(id=uid, at=at, actor="system", kind="unit.created", item_id=item,
+                     unit_id=uid, to_location_id=loc, note="bench load",
+                     details=created_details(utag, serial))
+        sealed = chain.seal(prev, event)
+        yield (*(event[c] for c in EVENT_COLS[:-2]), prev, sealed)
+        prev = sealed
 
 
 def load_sqlite(path: str, n_units: int) -> None:
@@ -140,9 +157,7 @@ def load_sqlite(path: str, n_units: int) -> None:
         put("person", PERSON_COLS, people())
         put("item", ITEM_COLS, items())
         put("unit", UNIT_COLS, ((*u, stamp, stamp) for u in units(n_units)))
-        put("event", EVENT_COLS,
-            ((stamp, "system", "unit.created", item, uid, loc, "bench load",
-              created_details(utag, serial)) for uid, utag, item, serial, loc in units(n_units)))
+        put("event", EVENT_COLS, created_events(n_units, stamp))
         put("counter", ("name", "value"),
             [("U", n_units), ("L", SITES + SITES * ROOMS_PER_SITE), ("P", PEOPLE)])
     conn.close()
@@ -162,14 +177,11 @@ async def load_postgres(dsn: str, n_units: int) -> None:
             await put("item", ITEM_COLS, items())
             await put("unit", UNIT_COLS,
                       [(*u, BASE_TIME, BASE_TIME) for u in units(n_units)])
-            await put("event", EVENT_COLS,
-                      [(BASE_TIME, "system", "unit.created", item, uid, loc, "bench load",
-                        created_details(utag, serial))
-                       for uid, utag, item, serial, loc in units(n_units)])
+            await put("event", EVENT_COLS, list(created_events(n_units, BASE_TIME)))
             await conn.executemany(
                 "INSERT INTO counter (name, value) VALUES ($1, $2)",
                 [("U", n_units), ("L", SITES + SITES * ROOMS_PER_SITE), ("P", PEOPLE)])
-            for table in ("location", "person", "item", "unit"):
+            for table in ("location", "person", "item", "unit", "event"):
                 await conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                                    f"(SELECT MAX(id) FROM {table}))")
         await conn.execute("VACUUM ANALYZE")  # what autovacuum would do after a bulk load

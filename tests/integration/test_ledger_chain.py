@@ -233,6 +233,58 @@ def test_an_event_written_around_the_ledger_is_named(admin: As, settings: Settin
                        "outside the ledger", found
 
 
+# ---------------------------------------------------------------------------- an auditor's view
+
+DOCS = Path(__file__).resolve().parents[2] / "docs" / "ledger.md"
+_EXPORT = ("SELECT id, at, actor_id, actor, kind, item_id, unit_id, lot_id, quantity, "
+           "from_location_id, to_location_id, from_person_id, to_person_id, note, details, "
+           "prev_hash, hash FROM event")
+
+
+def docs_script() -> str:
+    text = DOCS.read_text()
+    start = text.index("```python", text.index("check-chain.py")) + len("```python")
+    return text[start:text.index("```", start)]
+
+
+def exported(settings: Settings) -> str:
+    """The events as the database's own command-line tool exports them (docs/ledger.md)."""
+    if settings.engine == "sqlite":
+        args = ["sqlite3", "-json", str(settings.sqlite_path), f"{_EXPORT} ORDER BY id"]
+    else:
+        args = ["psql", settings.database_url, "-Atc",
+                f"SELECT json_agg(e ORDER BY e.id) FROM ({_EXPORT}) e"]
+    return subprocess.run(args, capture_output=True, text=True, check=True, timeout=60).stdout
+
+
+def test_the_script_in_the_docs_checks_the_chain_without_tagtrack(
+        admin: As, settings: Settings, tmp_path: Path) -> None:
+    some_history(admin)
+    stage = make(admin, "/api/v1/locations", {"name": "Café, Bühne 2"})
+    rope = make(admin, "/api/v1/items", {"sku": "SEIL", "name": "Seil „grün“ 🧵"})
+    make(admin, "/api/v1/stock/receive", {"item": rope["id"], "location": stage["tag"],
+                                          "quantity": 7, "note": "naïve\ttab \u001f"})
+    make(admin, "/api/v1/stock/consume", {"item": rope["id"], "location": stage["tag"],
+                                          "quantity": 1})
+    script = tmp_path / "check-chain.py"
+    script.write_text(docs_script())
+    last = events(settings)[-1]
+
+    def run() -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-I", str(script)], input=exported(settings),
+                              capture_output=True, text=True, timeout=60, check=False)
+
+    done = run()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == f"chain intact: {len(events(settings))} events, " \
+                                  f"head {last['hash']}"
+    target = one_of(events(settings), "stock.received")
+    sql(settings, "UPDATE event SET quantity = 4000 WHERE id = ?", target["id"])
+    done = run()
+    assert done.returncode == 1
+    assert done.stderr.strip() == f"the chain breaks at event {target['id']} (stock.received)"
+
+
 # ---------------------------------------------------------------------------- the chain head
 
 
