@@ -7,7 +7,7 @@ from labels.data import LabelData
 from labels.elements import Layout
 from labels.errors import FitError, LabelError, PrinterError, StockError, TemplateError
 from labels.layout import layout_label
-from labels.render import render_pdf, render_png, render_svg, render_zpl
+from labels.render import render_file, render_pdf, render_png, render_svg, render_zpl
 from labels.stocks import LabelStock, builtin_stocks, load_stocks
 from labels.templates import LabelTemplate, LineSpec, builtin_templates, parse_template
 
@@ -27,6 +27,7 @@ __all__ = [
     "layout_label",
     "load_stocks",
     "parse_template",
+    "render_file",
     "render_pdf",
     "render_png",
     "render_svg",

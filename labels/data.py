@@ -37,3 +37,7 @@ class LabelData:
             if not isinstance(key, str) or not isinstance(value, str):
                 raise LabelError(f"fields.{key}", "keys and values must be strings")
         object.__setattr__(self, "fields", MappingProxyType(dict(self.fields)))
+
+    def __reduce__(self) -> tuple[type[LabelData], tuple[str, str, str, dict[str, str]]]:
+        # a mappingproxy cannot be pickled; batches travel to a worker process as pickles
+        return LabelData, (self.kind, self.tag, self.url, dict(self.fields))

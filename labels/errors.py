@@ -11,6 +11,10 @@ class LabelError(Exception):
         self.field = field
         self.message = message
 
+    def __reduce__(self) -> tuple[type[LabelError], tuple[str, str]]:
+        # raised in a worker process, it comes back as a pickle: rebuild it from both parts
+        return type(self), (self.field, self.message)
+
 
 class StockError(LabelError):
     """A label stock definition is invalid."""

@@ -6,7 +6,6 @@ PDF rasterised at that resolution gives crisp modules.
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 
 from reportlab import rl_config
@@ -51,8 +50,9 @@ def render_pdf(
     # run time for 1,000 labels, and only useful over 7-bit channels. Binary streams are plain
     # PDF; the setting is process-wide and any value gives a valid file, so it is never restored.
     rl_config.useA85 = 0
-    out = io.BytesIO()
-    canvas = Canvas(out, pagesize=page, pageCompression=1, invariant=1)
+    # getpdfdata() hands back the document reportlab builds anyway; save() into a BytesIO
+    # would copy those bytes once more (a 5,000-label file is built once and held once).
+    canvas = Canvas("labels.pdf", pagesize=page, pageCompression=1, invariant=1)
     canvas.setTitle(f"Labels on {stock.name}")
     slot = start_at - 1 if sheet else 0
     for i, data in enumerate(labels):
@@ -69,8 +69,8 @@ def render_pdf(
         _draw(canvas, layout, x, y, page[1], cut_borders)
         slot += 1
     canvas.showPage()
-    canvas.save()
-    return out.getvalue()
+    pdf: bytes = canvas.getpdfdata()
+    return pdf
 
 
 def _draw(canvas: Canvas, layout: Layout, x0: int, y0: int, page_h: float, borders: bool) -> None:

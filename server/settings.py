@@ -21,6 +21,8 @@ class Settings:
     label_org: str = ""
     label_stocks_file: str = ""
     printers: dict[str, tuple[str, int]] = field(default_factory=dict)
+    cpu_workers: int = 1  # processes for CPU-heavy work (label batches); see services/offload
+    cpu_queue: int = 4  # such jobs that may wait for a worker before more are refused (503)
     public_url_given: bool = True  # False: PUBLIC_URL unset, `serve` derives it from --host/--port
     certfile: str = ""  # TAGTRACK_CERTFILE / TAGTRACK_KEYFILE: `serve` speaks HTTPS itself
     keyfile: str = ""
@@ -56,6 +58,8 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         label_org=env.get("LABEL_ORG", ""),
         label_stocks_file=env.get("LABEL_STOCKS_FILE", ""),
         printers=_printers(env.get("TAGTRACK_PRINTERS", "")),
+        cpu_workers=_count(env, "TAGTRACK_CPU_WORKERS", max(1, (os.cpu_count() or 1) - 1), 1),
+        cpu_queue=_count(env, "TAGTRACK_CPU_QUEUE", 4, 0),
         database_url=url,
         data_dir=data_dir,
         public_url=public,
@@ -65,6 +69,15 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         keyfile=env.get("TAGTRACK_KEYFILE", ""),
         secure_cookies=public.startswith("https://"),
     )
+
+
+def _count(env: os._Environ[str] | dict[str, str], name: str, default: int, least: int) -> int:
+    text = env.get(name, "").strip()
+    if not text:
+        return default
+    if not text.isdigit() or int(text) < least:
+        raise ValueError(f"{name} must be a whole number of at least {least}, not {text!r}")
+    return int(text)
 
 
 def is_loopback(host: str) -> bool:

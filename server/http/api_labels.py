@@ -89,7 +89,11 @@ class LabelController(Controller):
     @post("/", opt=MANAGE | openapi.files(labels.FORMATS["pdf"], labels.FORMATS["zpl"]),
           status_code=200,
           summary="A batch of labels as one PDF or ZPL file: tags, all units of an item, "
-          "all locations under a location, all people, or N new blank tags")
+          "all locations under a location, all people, or N new blank tags",
+          description="A batch holds at most 5,000 labels: a larger selection is refused "
+          "(422, code `too_many_labels`, with `details.limit` and `details.count`), never cut "
+          "short. Batches render in a bounded worker pool; when it is full the answer is 503 "
+          "(code `busy`) with Retry-After.")
     async def batch(self, data: JSONBody[BatchIn], request: Req) -> Response[bytes]:
         if data.format not in ("pdf", "zpl"):
             raise InvalidInput("a batch is a pdf or zpl file", field="format")
@@ -98,10 +102,9 @@ class LabelController(Controller):
         location = None if data.location is None else await lookup.location_id(data.location)
         chosen = await labels.gather(actor_of(request), tags=data.tags, item=item,
                                      location=location, people=data.people, blank=data.blank)
-        if not chosen.data:
-            raise InvalidInput("the selection holds no labels", field="tags")
-        body = labels.render(chosen.data, stock, labels.template(data.template, chosen.kind),
-                             data.format, start_at=data.start_at, cut_borders=data.cut_borders)
+        body = await labels.render(chosen, stock, labels.template(data.template, chosen.kind),
+                                   data.format, start_at=data.start_at,
+                                   cut_borders=data.cut_borders)
         return Response(body, media_type=labels.FORMATS[data.format],
                         headers=_disposition(f"labels-{chosen.kind}", data.format))
 
@@ -110,11 +113,11 @@ class LabelController(Controller):
     async def print_labels(self, data: JSONBody[PrintIn]) -> Printed:
         if not data.tags:
             raise InvalidInput("give at least one tag to print", field="tags")
-        items = [await labels.data_for_tag(t) for t in data.tags[: labels.MAX_BATCH]]
-        tpl = labels.template(data.template, items[0].kind)
-        zpl = labels.render(items, labels.stock(data.stock), tpl, "zpl")
+        chosen = labels.Batch(await labels.data_for_tags(data.tags), "")
+        tpl = labels.template(data.template, chosen.data[0].kind)
+        zpl = await labels.render(chosen, labels.stock(data.stock), tpl, "zpl")
         await labels.print_zpl(data.printer, zpl)
-        return Printed(printer=data.printer, labels=len(items))
+        return Printed(printer=data.printer, labels=len(chosen.data))
 
 
 def _disposition(name: str, fmt: str) -> dict[str, Any]:

@@ -48,6 +48,7 @@ from server.http.openapi import DocumentedResponses
 from server.http.pages import HealthController, PageController
 from server.http.pages_common import app_http_error, app_server_error
 from server.http.pages_scan import ScanPageController
+from server.services import offload
 from server.settings import Settings, get_settings
 
 HERE = Path(__file__).parent
@@ -99,6 +100,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
         try:
             yield
         finally:
+            await offload.shutdown()  # label workers, if any were started
             await db_engine.stop(engine)
 
     static = create_static_files_router(

@@ -4,6 +4,7 @@ server/services/labels.py, as for /api/v1/labels."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -11,7 +12,7 @@ from litestar import Response, get, post
 from litestar.response import Template
 
 from labels import builtin_templates
-from server.domain.errors import DomainError, InvalidInput
+from server.domain.errors import Busy, DomainError, InvalidInput
 from server.http.auth import MANAGE, VIEW
 from server.http.pages_common import (
     Failed,
@@ -95,6 +96,18 @@ class LabelPages(PageBase):
             preview_qs=urlencode({k: values[k] for k in ("stock", "template") if values.get(k)}),
         )
 
+    async def _refused(self, request: Req, form: dict[str, str], exc: DomainError) -> Template:
+        """The form again with the reason at its field; a full label queue answers 503 with
+        Retry-After, as the API does."""
+        fail = failed("download", exc, form)
+        if fail.field == "people":  # the people choice is a radio button of `source`
+            fail = dataclasses.replace(fail, field="source")
+        answer = await self._page(request, form, fail)
+        if isinstance(exc, Busy):
+            answer.status_code = 503
+            answer.headers["Retry-After"] = str(exc.retry_after)
+        return answer
+
     @post("/labels/download", opt=MANAGE)
     async def download(self, request: Req) -> Response[bytes] | Template:
         form = await read_form(request)
@@ -106,8 +119,8 @@ class LabelPages(PageBase):
             chosen = await labels.gather(actor_of(request), **await _selection(form))
             if not chosen.data:
                 raise InvalidInput("the selection holds no labels", field="source")
-            body = labels.render(
-                chosen.data,
+            body = await labels.render(
+                chosen,
                 stock,
                 labels.template(form.get("template") or None, chosen.kind),
                 fmt,
@@ -116,7 +129,7 @@ class LabelPages(PageBase):
         except DomainError as exc:
             if exc.code == "csrf":
                 raise
-            return await self._page(request, form, failed("download", exc, form))
+            return await self._refused(request, form, exc)
         return Response(
             body,
             media_type=labels.FORMATS[fmt],
@@ -131,13 +144,13 @@ class LabelPages(PageBase):
             chosen = await labels.gather(actor_of(request), **sel)
             if not chosen.data:
                 raise InvalidInput("the selection holds no labels", field="source")
-            zpl = labels.render(
-                chosen.data,
+            zpl = await labels.render(
+                chosen,
                 labels.stock(form.get("stock", "")),
                 labels.template(form.get("template") or None, chosen.kind),
                 "zpl",
             )
             await labels.print_zpl(form.get("printer", ""), zpl)
         except DomainError as exc:
-            return await self._page(request, form, failed("download", exc, form))
+            return await self._refused(request, form, exc)
         return done("/labels", f"Sent {len(chosen.data)} label(s) to {form.get('printer')}.")

@@ -1,5 +1,12 @@
 """Labels for units, locations, people and blank tags: gather the record's data, hand it
-to the pure `labels` library, and send ZPL to network printers."""
+to the pure `labels` library, and send ZPL to network printers.
+
+A batch is gathered on the event loop (a few queries for the whole selection, not per
+label) and rendered in a worker process (server/services/offload.py): a 5,000-label PDF
+takes seconds of CPU, which on the loop would stall every scan. A selection larger than
+MAX_BATCH is refused with its size, never cut short. One label (a preview) is rendered in
+place: it takes milliseconds, and must not wait behind batches.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +25,7 @@ from server.domain.events import EventDraft
 from server.domain.locations import path_of
 from server.domain.tags import Tag, TagKind
 from server.domain.vocab import EventKind
+from server.services import offload
 from server.settings import get_settings
 
 DEFAULT_TEMPLATE = {"unit": "asset", "location": "location", "person": "badge",
@@ -25,6 +33,7 @@ DEFAULT_TEMPLATE = {"unit": "asset", "location": "location", "person": "badge",
 FORMATS = {"png": "image/png", "pdf": "application/pdf", "zpl": "application/zpl",
            "svg": "image/svg+xml"}
 MAX_BATCH = 5000
+BUSY = "the label printer queue is full; try again in a few seconds"
 
 
 def _fail(exc: lib.LabelError) -> InvalidInput:
@@ -67,30 +76,63 @@ def url_for(tag: Tag) -> str:
     return f"{get_settings().public_url}/{tag.kind.url_segment}/{tag}"
 
 
+Tree = tuple[dict[int, int | None], dict[int, str], dict[int, str]]  # places_repo.tree_maps
+
+
 @dataclass(frozen=True)
 class Batch:
     data: list[lib.LabelData]
     kind: str
 
 
-async def data_for_tag(text: str) -> lib.LabelData:
+def too_many(count: int, field: str) -> InvalidInput:
+    return InvalidInput(
+        f"a label batch holds at most {MAX_BATCH:,} labels; this one has {count:,}",
+        field=field, code="too_many_labels", details={"limit": MAX_BATCH, "count": count})
+
+
+def _unit_data(row: dict[str, Any], org: str) -> lib.LabelData:
+    """A unit's label from a units_repo.UNIT_SELECT row."""
+    tag = Tag.parse(row["tag"])
+    fields = {"name": row["item_name"], "sku": row["item_sku"], "serial": row["serial"] or "",
+              "location": row["location_name"], "owner": row["custodian_name"] or "",
+              "org": org}
+    return lib.LabelData("unit", str(tag), url_for(tag), fields)
+
+
+def _location_data(loc_id: int, tree: Tree, org: str) -> lib.LabelData:
+    parents, names, tags = tree
+    tag = Tag.parse(tags[loc_id])
+    fields = {"name": names[loc_id], "path": " > ".join(path_of(loc_id, parents, names)),
+              "org": org}
+    return lib.LabelData("location", str(tag), url_for(tag), fields)
+
+
+def _person_data(row: dict[str, Any], org: str) -> lib.LabelData:
+    tag = Tag.parse(row["tag"])
+    return lib.LabelData("person", str(tag), url_for(tag), {"name": row["name"], "org": org})
+
+
+async def data_for_tag(text: str, tree: Tree | None = None) -> lib.LabelData:
+    """One record's label data; `tree` (places_repo.tree_maps) is read once per batch."""
     tag = Tag.parse(text)
     org = get_settings().label_org
     if tag.kind is TagKind.UNIT:
         unit = await units_repo.get(tag=str(tag))
-        row = await units_repo.detail(unit.id)
-        fields = {"name": row["item_name"], "sku": row["item_sku"], "serial": row["serial"] or "",
-                  "location": row["location_name"], "owner": row["custodian_name"] or "",
-                  "org": org}
-        return lib.LabelData("unit", str(tag), url_for(tag), fields)
+        return _unit_data(await units_repo.detail(unit.id), org)
     if tag.kind is TagKind.LOCATION:
         loc = await places_repo.location(tag=str(tag))
-        parents, names, _ = await places_repo.tree_maps()
-        fields = {"name": loc["name"], "path": " > ".join(path_of(loc["id"], parents, names)),
-                  "org": org}
-        return lib.LabelData("location", str(tag), url_for(tag), fields)
-    person = await places_repo.person(tag=str(tag))
-    return lib.LabelData("person", str(tag), url_for(tag), {"name": person["name"], "org": org})
+        return _location_data(loc["id"], tree or await places_repo.tree_maps(), org)
+    return _person_data(await places_repo.person(tag=str(tag)), org)
+
+
+async def data_for_tags(tags: list[str]) -> list[lib.LabelData]:
+    if len(tags) > MAX_BATCH:
+        raise too_many(len(tags), "tags")
+    tree = None
+    if any(Tag.parse(t).kind is TagKind.LOCATION for t in tags):
+        tree = await places_repo.tree_maps()
+    return [await data_for_tag(t, tree) for t in tags]
 
 
 async def render_one(tag: str, stock_key: str, template_key: str | None, fmt: str
@@ -98,21 +140,24 @@ async def render_one(tag: str, stock_key: str, template_key: str | None, fmt: st
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of: {', '.join(FORMATS)}", field="format")
     data = await data_for_tag(tag)
-    return render([data], stock(stock_key), template(template_key, data.kind), fmt), FORMATS[fmt]
-
-
-def render(data: list[lib.LabelData], stk: lib.LabelStock, tpl: lib.LabelTemplate, fmt: str,
-           *, start_at: int = 1, cut_borders: bool = False) -> bytes:
+    stk, tpl = stock(stock_key), template(template_key, data.kind)
     try:
-        if fmt == "pdf":
-            return lib.render_pdf(data, stk, tpl, start_at=start_at, cut_borders=cut_borders)
-        if fmt == "zpl":
-            return lib.render_zpl(data, stk, tpl).encode()
-        if len(data) != 1:
-            raise InvalidInput(f"{fmt} holds one label; ask for pdf or zpl", field="format")
-        if fmt == "png":
-            return lib.render_png(data[0], stk, tpl)
-        return lib.render_svg(data[0], stk, tpl).encode()
+        return lib.render_file(fmt, [data], stk, tpl), FORMATS[fmt]
+    except lib.LabelError as exc:
+        raise _fail(exc) from exc
+
+
+async def render(batch: Batch, stk: lib.LabelStock, tpl: lib.LabelTemplate, fmt: str,
+                 *, start_at: int = 1, cut_borders: bool = False) -> bytes:
+    """A batch as one PDF or ZPL file, rendered in a worker process (503 when too many
+    batches wait already)."""
+    if fmt not in ("pdf", "zpl"):
+        raise InvalidInput("a batch is a pdf or zpl file", field="format")
+    if not batch.data:
+        raise InvalidInput("the selection holds no labels", field="tags")
+    try:
+        return await offload.run_cpu(lib.render_file, fmt, batch.data, stk, tpl, start_at,
+                                     cut_borders, busy=BUSY)
     except lib.LabelError as exc:
         raise _fail(exc) from exc
 
@@ -121,31 +166,43 @@ async def gather(actor: Actor, *, tags: list[str] | None = None, item: int | Non
                  location: int | None = None, people: bool = False,
                  blank: int | None = None) -> Batch:
     """The labels of one selection: a list of tags, all units of an item, all locations
-    under a location, all people, or N new blank unit tags for claiming later."""
+    under a location, all people, or N new blank unit tags for claiming later. A selection
+    of more than MAX_BATCH labels is refused with its size."""
     chosen = [x for x in (tags, item, location, blank) if x] + ([True] if people else [])
     if len(chosen) != 1:
         raise InvalidInput("choose exactly one of tags, item, location, people or blank",
                            field="tags")
+    org = get_settings().label_org
     if tags:
-        found = [await data_for_tag(t) for t in tags[:MAX_BATCH]]
+        found = await data_for_tags(tags)
         return Batch(found, found[0].kind)
     if item is not None:
-        rows, _ = await units_repo.list_units(units_repo.UnitFilter(item_id=item), sort="tag",
-                                              descending=False, limit=MAX_BATCH, offset=0)
-        return Batch([await data_for_tag(r["tag"]) for r in rows], "unit")
+        rows, total = await units_repo.list_units(units_repo.UnitFilter(item_id=item),
+                                                  sort="tag", descending=False,
+                                                  limit=MAX_BATCH, offset=0)
+        if total > MAX_BATCH:
+            raise too_many(total, "item")
+        return Batch([_unit_data(r, org) for r in rows], "unit")
     if location is not None:
         ids = await places_repo.subtree_ids(location)
-        _, _, tag_of = await places_repo.tree_maps()
-        return Batch([await data_for_tag(tag_of[i]) for i in sorted(ids)], "location")
+        if len(ids) > MAX_BATCH:
+            raise too_many(len(ids), "location")
+        tree = await places_repo.tree_maps()
+        return Batch([_location_data(i, tree, org) for i in sorted(ids)], "location")
     if people:
-        rows, _ = await places_repo.list_people(q=None, active=True, limit=MAX_BATCH, offset=0)
-        return Batch([await data_for_tag(r["tag"]) for r in rows], "person")
+        rows, total = await places_repo.list_people(q=None, active=True, limit=MAX_BATCH,
+                                                    offset=0)
+        if total > MAX_BATCH:
+            raise too_many(total, "people")
+        return Batch([_person_data(r, org) for r in rows], "person")
     return await reserve_blank(actor, int(blank or 0))
 
 
 async def reserve_blank(actor: Actor, count: int) -> Batch:
-    if not 1 <= count <= MAX_BATCH:
-        raise InvalidInput(f"blank must be between 1 and {MAX_BATCH}", field="blank")
+    if count > MAX_BATCH:
+        raise too_many(count, "blank")
+    if count < 1:
+        raise InvalidInput("blank must be at least 1", field="blank")
     org = get_settings().label_org
     async with write_transaction():
         new = await counters.next_tags(TagKind.UNIT, count)
