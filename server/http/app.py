@@ -43,6 +43,7 @@ from server.http import (
 )
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
+from server.http.headers import security_headers
 from server.http.inputs import RefuseNul
 from server.http.openapi import DocumentedResponses
 from server.http.pages import HealthController, PageController
@@ -109,6 +110,7 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
     return Litestar(
         route_handlers=[*CONTROLLERS, static],
         lifespan=[lifespan],
+        before_send=[security_headers(settings.public_url)],
         middleware=[DefineMiddleware(RefuseNul), DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
         exception_handlers={**HANDLERS, HTTPException: app_http_error,

@@ -80,7 +80,7 @@ class AdminPages(PageBase):
         self, request: Req, fail: Failed | None = None, new_token: str | None = None
     ) -> Template:
         rows = await users_repo.list_tokens(actor_of(request).user_id)
-        return page(
+        answer = page(
             request,
             "tokens.html",
             status=422 if fail else 200,
@@ -88,6 +88,8 @@ class AdminPages(PageBase):
             failed=fail,
             new_token=new_token,
         )
+        answer.headers["Cache-Control"] = "no-store"  # it may show a new token: keep no copy
+        return answer
 
     @post("/tokens", opt=VIEW)
     async def create_token(self, request: Req) -> Template:

@@ -264,7 +264,7 @@ def wait_for_service_worker(page: Any, timeout_s: float = 120) -> None:
     deadline = time.monotonic() + timeout_s
     while True:
         try:
-            page.wait_for_function("navigator.serviceWorker.controller !== null",
+            page.wait_for_function("() => navigator.serviceWorker.controller !== null",
                                    timeout=30_000)
             return
         except PlaywrightTimeout:

@@ -142,7 +142,7 @@ def open_move(page: Any) -> None:
 def move(page: Any, location: str, unit: str) -> None:
     scanner(page, location)
     page.wait_for_function(
-        f"document.querySelector('#ctx-location').dataset.tag === '{location}'")
+        f"() => document.querySelector('#ctx-location').dataset.tag === '{location}'")
     scanner(page, unit)
 
 
@@ -185,7 +185,7 @@ def test_queued_scans_outlive_a_failing_database_and_are_applied_once_in_order(
     faulty.fix_database()
     phone.wait_for_selector('#queue[data-count="0"]', state="attached", timeout=90_000)
     phone.wait_for_function(
-        "document.querySelectorAll('#recent li[data-state=ok]').length === 2")
+        "() => document.querySelectorAll('#recent li[data-state=ok]').length === 2")
     assert faulty.moves(unit, before) == [shelf, bin_]  # each once, in the order made
     assert faulty.unit(unit)["location"]["tag"] == bin_
 

@@ -21,18 +21,19 @@ def test_kiosk_checks_a_unit_out_to_the_badge_holder_then_waits_for_the_next_bad
     open_scan(phone, "?mode=kiosk&reset=1500")  # the pause before the reset, in ms
 
     scanner(phone, "BADGE-1001")  # Dana's badge code, resolved by the server
-    phone.wait_for_function(f"document.querySelector('#ctx-person').dataset.tag === '{dana}'")
+    phone.wait_for_function(f"() => document.querySelector('#ctx-person').dataset.tag === '{dana}'")
     scanner(phone, machine)
     wait_row(phone, "ok", machine)
     held = server.unit(machine)
     assert (held["status"], held["custodian"]["tag"]) == ("checked_out", dana)
 
-    phone.wait_for_function("document.querySelector('#ctx-person').dataset.tag === ''")
+    phone.wait_for_function("() => document.querySelector('#ctx-person').dataset.tag === ''")
     assert (phone.text_content("#kiosk-prompt") or "").startswith("Scan your badge")
     assert phone.text_content("#banner-title") == "Welcome"
 
     scanner(phone, machine)  # scanned on its own, with nobody's badge first: a return
-    phone.wait_for_function("document.querySelectorAll('#recent li[data-state=ok]').length === 2")
+    phone.wait_for_function(
+        "() => document.querySelectorAll('#recent li[data-state=ok]').length === 2")
     back = server.unit(machine)
     assert (back["status"], back["custodian"]) == ("available", None)
 
@@ -49,7 +50,7 @@ def test_undo_puts_the_last_moved_unit_back_where_it_was(phone: Any, server: Ser
     assert server.unit(machine)["location"]["tag"] == shelf
     phone.click("#undo")
     phone.wait_for_function(
-        "document.querySelector('#banner-title').textContent.startsWith('Undone')"
+        "() => document.querySelector('#banner-title').textContent.startsWith('Undone')"
     )
     assert server.unit(machine)["location"]["tag"] == before
     kinds = [e["kind"] for e in server.api("GET", f"/api/v1/units/{machine}/history")["events"]]
@@ -96,12 +97,13 @@ def test_an_audit_started_elsewhere_is_counted_on_the_phone(phone: Any, server: 
                and server.unit(t)["status"] == "available"]
     assert expected >= 1 and on_rack
     open_scan(phone, f"?mode=audit&audit={audit_id}")
-    phone.wait_for_function(f"document.querySelector('#ctx-location').dataset.tag === '{rack}'")
+    phone.wait_for_function(
+        f"() => document.querySelector('#ctx-location').dataset.tag === '{rack}'")
     assert phone.text_content("#audit-found") == f"0 of {expected} found"
 
     scanner(phone, on_rack[0])
     phone.wait_for_function(
-        "document.querySelector('#audit-found').textContent.startsWith('1 of')")
+        "() => document.querySelector('#audit-found').textContent.startsWith('1 of')")
     report = server.api("GET", f"/api/v1/audits/{audit_id}")
     assert report["totals"]["found"] == 1
     assert on_rack[0] in [line["unit"]["tag"] for line in report["found"]]

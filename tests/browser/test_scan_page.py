@@ -22,7 +22,7 @@ DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img"
 
 def start_camera(page: Any) -> str:
     page.click("#camera")
-    page.wait_for_function("document.body.dataset.decoder", timeout=30_000)
+    page.wait_for_function("() => document.body.dataset.decoder", timeout=30_000)
     return str(page.evaluate("document.body.dataset.decoder"))
 
 
@@ -51,7 +51,7 @@ def test_keyboard_scanner_checks_a_unit_out_and_back_in(phone: Any, server: Serv
     open_scan(phone, "?mode=check_out")
 
     scanner(phone, sam)
-    phone.wait_for_function(f"document.querySelector('#ctx-person').dataset.tag === '{sam}'")
+    phone.wait_for_function(f"() => document.querySelector('#ctx-person').dataset.tag === '{sam}'")
     scanner(phone, unit)
     wait_row(phone, "ok", unit)
     assert phone.get_attribute("#banner", "data-state") == "ok"
@@ -61,7 +61,7 @@ def test_keyboard_scanner_checks_a_unit_out_and_back_in(phone: Any, server: Serv
     phone.click('#modes [data-mode="check_in"]')
     scanner(phone, unit)
     phone.wait_for_function(
-        "document.querySelectorAll('#recent li[data-state=ok]').length === 2")
+        "() => document.querySelectorAll('#recent li[data-state=ok]').length === 2")
     back = server.unit(unit)
     assert (back["status"], back["custodian"]) == ("available", None)
     kinds = [e["kind"] for e in server.api("GET", f"/api/v1/units/{unit}/history")["events"]]
@@ -84,7 +84,7 @@ def test_offline_scans_survive_a_reload_and_are_applied_once_in_order(
     for target in targets:
         scanner(phone, target)
         phone.wait_for_function(
-            f"document.querySelector('#ctx-location').dataset.tag === '{target}'")
+            f"() => document.querySelector('#ctx-location').dataset.tag === '{target}'")
         scanner(phone, unit)
     phone.wait_for_selector('#queue[data-count="5"]')
 
@@ -96,7 +96,7 @@ def test_offline_scans_survive_a_reload_and_are_applied_once_in_order(
     phone.context.set_offline(False)
     phone.wait_for_selector('#queue[data-count="0"]', state="attached")
     phone.wait_for_function(
-        "document.querySelectorAll('#recent li[data-state=ok]').length === 5")
+        "() => document.querySelectorAll('#recent li[data-state=ok]').length === 5")
 
     events = server.api("GET", f"/api/v1/units/{unit}/history")["events"]
     new = [e for e in reversed(events) if e["id"] > before]
@@ -110,7 +110,7 @@ def test_time_from_camera_frame_to_confirmation_on_screen(
 ) -> None:
     open_scan(phone, "?mode=lookup")
     decoder = start_camera(phone)
-    phone.wait_for_function("window.tagtrackScan.timings.length >= 3", timeout=30_000)
+    phone.wait_for_function("() => window.tagtrackScan.timings.length >= 3", timeout=30_000)
     timings = phone.evaluate("window.tagtrackScan.timings")
     totals = sorted(t["totalMs"] for t in timings)
     print(f"\nframe to confirmation ({decoder} decoder, lookup on loopback): "
