@@ -96,3 +96,10 @@ class DatabaseFault(Unavailable):
         super().__init__(message, code=code, details={"retry_after": retry_after})
         self.title = title
         self.retry_after = retry_after
+
+
+class TooLarge(InvalidInput):
+    """More entries than an operation takes at once (a batch of scans): refused whole,
+    never cut short. Answered 413; `details` holds the limit and the count."""
+
+    code = "too_large"

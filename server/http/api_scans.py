@@ -2,13 +2,14 @@
 
 Every scan answers with the same JSON shape (ScanOut), refusals and unknown codes
 included: `ok` false, an `error`, and the HTTP status of the refusal (404 unknown code,
-409 refused by the current state, 422 something missing or malformed). A replay of an
-idempotency key answers with the stored first answer and `Idempotent-Replay: true`."""
+409 refused by the current state, 422 something missing or malformed; 503 "not now",
+never stored). A replay of an idempotency key answers with the stored first answer and
+`Idempotent-Replay: true`. A batch stops at the first scan that may work later (BATCH_RULES,
+also in the API description)."""
 
 from __future__ import annotations
 
 import datetime as dt
-import logging
 from typing import Annotated, Any
 
 import msgspec
@@ -20,16 +21,29 @@ from server.db import scans_repo
 from server.domain.errors import DomainError, Unavailable
 from server.http import openapi, present
 from server.http.auth import MANAGE, OPERATE, VIEW
-from server.http.errors import STATUS
+from server.http.errors import STATUS, TITLES
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In
 from server.services import scans
 from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT
 from server.services.scans import Outcome, Rendered, ScanCommand
 
-log = logging.getLogger("tagtrack")
-MAX_BATCH = 500
 REPLAY_HEADER = "Idempotent-Replay"
+NOT_ATTEMPTED_RETRY_S = 2
+BATCH_RULES = f"""A device's offline queue, in the order it was scanned: at most
+{scans.MAX_BATCH} scans (more are refused whole with 413 `too_many_scans`, nothing applied;
+never cut short). Each scan runs in its own transaction and gets its own result, in order:
+`status` and `answer` as a single scan would answer (a scan refusal), or a problem for a
+scan that was not even accepted.
+
+A definite refusal (a 4xx: unknown code, refused by the current state, invalid input) is
+that scan's final answer, and the batch goes on. A failure that may pass (any 5xx: the
+database busy, read-only or full, a server error) stops the batch: the scans after it are
+**not attempted** and answer 503 `not_attempted`, `stopped_at` gives the index of the scan
+that stopped it, and the response carries `Retry-After`. Send the failed scan and all after
+it again, in the same order, with the same idempotency keys: nothing after a failure is
+ever applied before it. A scan that already worked answers its first answer again
+(`replay` true)."""
 
 
 class ScanIn(In):
@@ -101,6 +115,8 @@ class BatchResult(Struct):
 
 class BatchOut(Struct):
     results: list[BatchResult]
+    # the first scan that may work later (a 5xx answer): those after it were not attempted
+    stopped_at: int | None = None
 
 
 class ScanLogOut(Struct):
@@ -238,13 +254,18 @@ class ScanController(Controller):
         status_code=200,
         summary="An ordered list of scans (an offline queue): each answered in order, "
         "each in its own transaction",
+        description=BATCH_RULES,
     )
-    async def batch(self, data: JSONBody[BatchIn], request: Req) -> BatchOut:
-        actor = actor_of(request)
-        results = []
-        for item in data.scans[:MAX_BATCH]:
-            results.append(await _one(actor, item))
-        return BatchOut(results=results)
+    async def batch(self, data: JSONBody[BatchIn], request: Req) -> Response[BatchOut]:
+        cmds = [command(item) for item in data.scans]
+        entries = await scans.batch(actor_of(request), cmds, render)
+        results = [_result(e, item) for e, item in zip(entries, data.scans, strict=True)]
+        stopped = next((n for n, e in enumerate(entries) if not e.final), None)
+        if stopped is None:
+            return Response(BatchOut(results=results))
+        wait = getattr(entries[stopped].error, "retry_after", None) or NOT_ATTEMPTED_RETRY_S
+        return Response(BatchOut(results=results, stopped_at=stopped),
+                        headers={"Retry-After": str(wait)})
 
     @get(
         "/lookup",
@@ -275,18 +296,33 @@ class ScanController(Controller):
         )
 
 
-async def _one(actor: Any, data: ScanIn) -> BatchResult:
-    try:
-        answer = await scans.scan(actor, command(data), render)
-        body = msgspec.Raw(answer.body)
-        return BatchResult(answer.status, answer.replay, data.idempotency_key, body)
-    except DomainError as error:
-        problem = {"code": error.code, "detail": error.message, "field": error.field}
-        return BatchResult(status_of(error), False, data.idempotency_key, problem)
-    except Exception:  # one broken scan must not lose the answers of the others
-        log.exception("scan %r failed in a batch", data.idempotency_key)
-        problem = {"code": "server_error", "detail": "something went wrong on the server"}
-        return BatchResult(500, False, data.idempotency_key, problem)
+def _problem(status: int, code: str, detail: str, **extra: Any) -> dict[str, Any]:
+    """A batch entry that is not a scan answer, as RFC 9457 members (as errors.problem)."""
+    body = {"type": f"https://tagtrack.dev/problems/{code}",
+            "title": extra.pop("title", None) or TITLES.get(status, "Error"),
+            "status": status, "detail": detail, "code": code}
+    return body | {k: v for k, v in extra.items() if v is not None}
+
+
+def _result(entry: scans.BatchEntry, data: ScanIn) -> BatchResult:
+    key = data.idempotency_key
+    if entry.answer is not None:
+        answer = entry.answer
+        return BatchResult(answer.status, answer.replay, key, msgspec.Raw(answer.body))
+    if entry.error is not None:
+        error, status = entry.error, status_of(entry.error)
+        problem = _problem(status, error.code, error.message, field=error.field,
+                           title=getattr(error, "title", None),
+                           retry_after=getattr(error, "retry_after", None))
+        return BatchResult(status, False, key, problem)
+    if entry.crashed:
+        problem = _problem(500, "server_error", "something went wrong on the server; it has "
+                           "been logged: send this scan again")
+        return BatchResult(500, False, key, problem)
+    problem = _problem(503, "not_attempted", "not attempted: a scan before it in this batch "
+                       "could not be applied yet; send this scan again after that one, in order",
+                       title="Not attempted", retry_after=NOT_ATTEMPTED_RETRY_S)
+    return BatchResult(503, False, key, problem)
 
 
 def _log_row(r: dict[str, Any]) -> ScanLogOut:

@@ -24,6 +24,7 @@ from server.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooLarge,
     TooManyAttempts,
     Unauthenticated,
     Unavailable,
@@ -36,6 +37,7 @@ STATUS = [
     (Unauthenticated, 401),
     (Forbidden, 403),
     (Conflict, 409),
+    (TooLarge, 413),  # before InvalidInput, its base
     (InvalidInput, 422),
     (Unavailable, 503),
     (TooManyAttempts, 429),
@@ -47,6 +49,7 @@ TITLES = {
     404: "Not found",
     405: "Method not allowed",
     409: "Conflict",
+    413: "Too large",
     415: "Unsupported media type",
     422: "Invalid input",
     429: "Too many requests",

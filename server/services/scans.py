@@ -8,26 +8,38 @@ PostgreSQL the second insert of the key waits for the first transaction and then
 Either way the loser rolls back whatever it did and answers with the stored answer.
 
 Refusals and misses are stored too (outside any change), so a replayed refused scan gets
-the same refusal. The answer itself is built by a `render` function the caller passes in
-(the HTTP layer knows what records look like on the API); this module only stores it."""
+the same refusal; an answer that says "not now" (5xx: a printer or service out of reach)
+is not stored, so a replay tries again. The answer itself is built by a `render` function
+the caller passes in (the HTTP layer knows what records look like on the API); this module
+only stores it.
+
+A batch is a device's offline queue, in the order it was scanned: each scan in its own
+transaction, answered in order. A definite refusal (4xx) is that scan's final answer and
+the batch goes on; a failure that may pass (a database fault, a server error: 5xx) stops
+it, and the scans after it are not attempted, so that the device sends them again after
+it and a later scan is never applied before an earlier one."""
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
-from server.db import items_repo, places_repo, scans_repo, units_repo
+from server.db import faults, items_repo, places_repo, scans_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import scans as rules
 from server.domain.actors import Actor
-from server.domain.errors import DomainError, InvalidInput
+from server.domain.errors import DomainError, InvalidInput, TooLarge, Unavailable
 from server.services import scan_actions
 from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT, Resolution, resolve
 from server.services.scan_actions import Outcome, ScanCommand
 
-__all__ = ["Outcome", "Rendered", "ScanAnswer", "ScanCommand", "scan"]
+__all__ = ["BatchEntry", "Outcome", "Rendered", "ScanAnswer", "ScanCommand", "batch", "scan"]
+
+log = logging.getLogger("tagtrack")
+MAX_BATCH = 500  # scans in one batch; more are refused whole (413), never cut short
 
 
 @dataclass(frozen=True)
@@ -73,6 +85,8 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
             raise
         return await _replay_after_race(cmd)
     rendered = render(cmd, outcome)
+    if rendered.status >= 500:
+        return ScanAnswer(rendered.status, rendered.body)  # not final: a retry tries again
     try:
         await _store(actor, cmd, outcome, rendered)
     except Exception as error:
@@ -80,6 +94,60 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
             raise
         return await _replay_after_race(cmd)
     return ScanAnswer(rendered.status, rendered.body)
+
+
+@dataclass(frozen=True)
+class BatchEntry:
+    """One scan's fate in a batch: its answer (applied or refused, as a single scan is
+    answered), or the error that kept it from being a scan (bad input: final; a database
+    fault or a crash: not final), or not attempted after such a failure."""
+
+    answer: ScanAnswer | None = None
+    error: DomainError | None = None
+    crashed: bool = False  # a server error, logged
+    not_attempted: bool = False
+
+    @property
+    def final(self) -> bool:
+        """A definite answer the device may drop the scan on; otherwise it sends it again."""
+        if self.not_attempted or self.crashed:
+            return False
+        if self.answer is not None:
+            return self.answer.status < 500
+        return not isinstance(self.error, Unavailable)
+
+
+def check_batch(count: int) -> None:
+    if count > MAX_BATCH:
+        raise TooLarge(
+            f"a batch holds at most {MAX_BATCH} scans; this one has {count}: send them in "
+            f"batches of {MAX_BATCH} or fewer, in order",
+            field="scans",
+            code="too_many_scans",
+            details={"limit": MAX_BATCH, "count": count},
+        )
+
+
+async def batch(actor: Actor, cmds: list[ScanCommand], render: Render) -> list[BatchEntry]:
+    """The scans in order, each in its own transaction, until one fails in a way that may
+    pass (see the module docstring); those after it are not attempted."""
+    check_batch(len(cmds))
+    entries: list[BatchEntry] = []
+    for cmd in cmds:
+        try:
+            entry = BatchEntry(answer=await scan(actor, cmd, render))
+        except DomainError as error:
+            entry = BatchEntry(error=error)
+        except Exception as exc:
+            fault = faults.recognize(exc)
+            if fault is None:
+                log.exception("scan %r failed in a batch", cmd.idempotency_key)
+            entry = BatchEntry(error=fault, crashed=fault is None)
+        entries.append(entry)
+        if not entry.final:
+            break
+    entries += [BatchEntry(not_attempted=True)] * (len(cmds) - len(entries))
+    return entries
 
 
 def _replay(stored: dict[str, Any], cmd: ScanCommand) -> ScanAnswer:
