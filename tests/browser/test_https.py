@@ -110,7 +110,7 @@ def test_the_camera_scans_labels_on_a_page_served_over_https(
         assert page.evaluate("window.isSecureContext") is True
         assert page.locator("#camera-blocked").is_hidden()
         page.click("#camera")
-        page.wait_for_function("document.body.dataset.decoder", timeout=30_000)
+        page.wait_for_function("() => document.body.dataset.decoder", timeout=30_000)
         for tag in (qr_unit, code128_unit):
             wait_until(page, lambda tag=tag: https_server.unit(tag)["location"]["tag"] == shelf,
                        f"{tag} to reach Shelf B3 by camera over https")
