@@ -76,6 +76,7 @@ export class Camera {
   explainBlocked() {
     document.body.classList.add("camera-blocked");
     const note = document.getElementById("camera-blocked");
+    if (!note) return; // a page from before this note existed
     if (BLOCKED === "unsupported") note.textContent = "This browser cannot use the camera here. Use a Bluetooth scanner or type the code.";
     note.hidden = false;
   }
