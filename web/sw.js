@@ -14,6 +14,7 @@ const SHELL = [
   "/static/scan/feedback.js",
   "/static/scan/keys.js",
   "/static/scan/kiosk.js",
+  "/static/scan/lotprompt.js",
   "/static/scan/modes.js",
   "/static/scan/outbox.js",
   "/static/scan/queue.js",

@@ -127,24 +127,3 @@ async def lot_by_id(lot_id: int) -> dict[str, Any]:
 async def insert_lot(item_id: int, code: str, expires_on: dt.date | None) -> int:
     rows = await Lot.insert(Lot(item=item_id, code=code, expires_on=expires_on)).returning(Lot.id)
     return int(rows[0]["id"])
-
-
-async def list_lots(*, item_id: int | None, code: str | None, limit: int,
-                    offset: int) -> tuple[list[dict[str, Any]], int]:
-    where: list[str] = []
-    args: list[Any] = []
-    if item_id is not None:
-        where.append("lo.item = {}")
-        args.append(item_id)
-    if code is not None:
-        where.append("lo.code = {}")
-        args.append(code)
-    cond = " AND ".join(where) or "1 = 1"
-    total = await Lot.raw(f"SELECT COUNT(*) AS n FROM lot lo WHERE {cond}", *args)
-    rows = await Lot.raw(
-        "SELECT lo.id, lo.code, lo.expires_on, lo.item AS item_id, i.sku AS item_sku, "
-        "i.name AS item_name, (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s "
-        f"WHERE s.lot = lo.id) AS quantity FROM lot lo JOIN item i ON i.id = lo.item "
-        f"WHERE {cond} ORDER BY lo.expires_on, lo.code LIMIT {{}} OFFSET {{}}",
-        *args, limit, offset)
-    return rows, int(total[0]["n"])

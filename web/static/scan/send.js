@@ -1,6 +1,7 @@
 // Building a scan from the context and sending it; a scan that cannot go now is queued.
 import * as api from "./api.js";
 import { MODES } from "./modes.js";
+import { askLot, needsLot } from "./lotprompt.js";
 import { enqueue, loggedOut } from "./outbox.js";
 import { show } from "./results.js";
 import { askSource, needsSource } from "./source.js";
@@ -44,6 +45,7 @@ export async function send(scan, meta = {}) {
     // "not now" (the server in trouble): kept, and sent again after a pause
     if (scan.action !== "lookup" && api.mustRetry(result)) return enqueue(scan, meta, { why: "trouble", retryAfterMs: result.retryAfterMs });
     if (needsSource(scan, result)) askSource(scan, meta);
+    else if (needsLot(scan, result, meta)) askLot(scan, result, meta);
     else show(scan, result, meta);
     return result;
   } catch (error) {
