@@ -7,7 +7,15 @@ from labels.data import LabelData
 from labels.elements import Layout
 from labels.errors import FitError, LabelError, PrinterError, StockError, TemplateError
 from labels.layout import layout_label
-from labels.render import render_file, render_pdf, render_png, render_svg, render_zpl
+from labels.render import (
+    LabelRow,
+    render_file,
+    render_pdf,
+    render_png,
+    render_rows,
+    render_svg,
+    render_zpl,
+)
 from labels.stocks import LabelStock, builtin_stocks, load_stocks
 from labels.templates import LabelTemplate, LineSpec, builtin_templates, parse_template
 
@@ -15,6 +23,7 @@ __all__ = [
     "FitError",
     "LabelData",
     "LabelError",
+    "LabelRow",
     "LabelStock",
     "LabelTemplate",
     "Layout",
@@ -30,6 +39,7 @@ __all__ = [
     "render_file",
     "render_pdf",
     "render_png",
+    "render_rows",
     "render_svg",
     "render_zpl",
 ]

@@ -113,11 +113,12 @@ class LabelController(Controller):
     async def print_labels(self, data: JSONBody[PrintIn]) -> Printed:
         if not data.tags:
             raise InvalidInput("give at least one tag to print", field="tags")
-        chosen = labels.Batch(await labels.data_for_tags(data.tags), "")
-        tpl = labels.template(data.template, chosen.data[0].kind)
-        zpl = await labels.render(chosen, labels.stock(data.stock), tpl, "zpl")
+        rows = await labels.rows_for_tags(data.tags)
+        tpl = labels.template(data.template, rows[0][0])
+        zpl = await labels.render(labels.Batch(rows, rows[0][0]), labels.stock(data.stock), tpl,
+                                  "zpl")
         await labels.print_zpl(data.printer, zpl)
-        return Printed(printer=data.printer, labels=len(chosen.data))
+        return Printed(printer=data.printer, labels=len(rows))
 
 
 def _disposition(name: str, fmt: str) -> dict[str, Any]:

@@ -117,7 +117,7 @@ class LabelPages(PageBase):
                 raise InvalidInput("a batch is a pdf or zpl file", field="format")
             stock = labels.stock(form.get("stock", ""))
             chosen = await labels.gather(actor_of(request), **await _selection(form))
-            if not chosen.data:
+            if not chosen.rows:
                 raise InvalidInput("the selection holds no labels", field="source")
             body = await labels.render(
                 chosen,
@@ -142,7 +142,7 @@ class LabelPages(PageBase):
         try:
             sel = await _selection(form)
             chosen = await labels.gather(actor_of(request), **sel)
-            if not chosen.data:
+            if not chosen.rows:
                 raise InvalidInput("the selection holds no labels", field="source")
             zpl = await labels.render(
                 chosen,
@@ -153,4 +153,4 @@ class LabelPages(PageBase):
             await labels.print_zpl(form.get("printer", ""), zpl)
         except DomainError as exc:
             return await self._refused(request, form, exc)
-        return done("/labels", f"Sent {len(chosen.data)} label(s) to {form.get('printer')}.")
+        return done("/labels", f"Sent {len(chosen.rows)} label(s) to {form.get('printer')}.")

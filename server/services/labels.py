@@ -11,9 +11,10 @@ place: it takes milliseconds, and must not wait behind batches.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
 import labels as lib
 from labels.printer import send_zpl
@@ -34,6 +35,7 @@ FORMATS = {"png": "image/png", "pdf": "application/pdf", "zpl": "application/zpl
            "svg": "image/svg+xml"}
 MAX_BATCH = 5000
 BUSY = "the label printer queue is full; try again in a few seconds"
+T = TypeVar("T")
 
 
 def _fail(exc: lib.LabelError) -> InvalidInput:
@@ -77,11 +79,12 @@ def url_for(tag: Tag) -> str:
 
 
 Tree = tuple[dict[int, int | None], dict[int, str], dict[int, str]]  # places_repo.tree_maps
+Row = lib.LabelRow  # (kind, tag, url, fields): what crosses to the worker process
 
 
 @dataclass(frozen=True)
 class Batch:
-    data: list[lib.LabelData]
+    rows: list[Row]
     kind: str
 
 
@@ -91,48 +94,70 @@ def too_many(count: int, field: str) -> InvalidInput:
         field=field, code="too_many_labels", details={"limit": MAX_BATCH, "count": count})
 
 
-def _unit_data(row: dict[str, Any], org: str) -> lib.LabelData:
-    """A unit's label from a units_repo.UNIT_SELECT row."""
-    tag = Tag.parse(row["tag"])
-    fields = {"name": row["item_name"], "sku": row["item_sku"], "serial": row["serial"] or "",
-              "location": row["location_name"], "owner": row["custodian_name"] or "",
-              "org": org}
-    return lib.LabelData("unit", str(tag), url_for(tag), fields)
+class _Rows:
+    """Builds label rows from database rows, whose tags are valid by construction (no
+    parsing). The public URL and the organisation are read once per batch."""
+
+    def __init__(self) -> None:
+        settings = get_settings()
+        self.public, self.org = settings.public_url, settings.label_org
+
+    def unit(self, row: dict[str, Any]) -> Row:
+        """From a units_repo.UNIT_SELECT row."""
+        tag = row["tag"]
+        return ("unit", tag, f"{self.public}/{TagKind.UNIT.url_segment}/{tag}",
+                {"name": row["item_name"], "sku": row["item_sku"], "serial": row["serial"] or "",
+                 "location": row["location_name"], "owner": row["custodian_name"] or "",
+                 "org": self.org})
+
+    def location(self, loc_id: int, tree: Tree) -> Row:
+        parents, names, tags = tree
+        tag = tags[loc_id]
+        return ("location", tag, f"{self.public}/{TagKind.LOCATION.url_segment}/{tag}",
+                {"name": names[loc_id], "path": " > ".join(path_of(loc_id, parents, names)),
+                 "org": self.org})
+
+    def person(self, row: dict[str, Any]) -> Row:
+        tag = row["tag"]
+        return ("person", tag, f"{self.public}/{TagKind.PERSON.url_segment}/{tag}",
+                {"name": row["name"], "org": self.org})
 
 
-def _location_data(loc_id: int, tree: Tree, org: str) -> lib.LabelData:
-    parents, names, tags = tree
-    tag = Tag.parse(tags[loc_id])
-    fields = {"name": names[loc_id], "path": " > ".join(path_of(loc_id, parents, names)),
-              "org": org}
-    return lib.LabelData("location", str(tag), url_for(tag), fields)
+async def _each(items: Iterable[T], build: Callable[[T], Row]) -> list[Row]:
+    """build(x) for each x, letting other requests run every few hundred (a 5,000-row
+    batch would otherwise hold the event loop for tens of milliseconds)."""
+    out: list[Row] = []
+    for i, x in enumerate(items, 1):
+        out.append(build(x))
+        if i % 500 == 0:
+            await asyncio.sleep(0)
+    return out
 
 
-def _person_data(row: dict[str, Any], org: str) -> lib.LabelData:
-    tag = Tag.parse(row["tag"])
-    return lib.LabelData("person", str(tag), url_for(tag), {"name": row["name"], "org": org})
-
-
-async def data_for_tag(text: str, tree: Tree | None = None) -> lib.LabelData:
-    """One record's label data; `tree` (places_repo.tree_maps) is read once per batch."""
+async def _row_for_tag(text: str, make: _Rows, tree: Tree | None = None) -> Row:
     tag = Tag.parse(text)
-    org = get_settings().label_org
     if tag.kind is TagKind.UNIT:
         unit = await units_repo.get(tag=str(tag))
-        return _unit_data(await units_repo.detail(unit.id), org)
+        return make.unit(await units_repo.detail(unit.id))
     if tag.kind is TagKind.LOCATION:
         loc = await places_repo.location(tag=str(tag))
-        return _location_data(loc["id"], tree or await places_repo.tree_maps(), org)
-    return _person_data(await places_repo.person(tag=str(tag)), org)
+        return make.location(loc["id"], tree or await places_repo.tree_maps())
+    return make.person(await places_repo.person(tag=str(tag)))
 
 
-async def data_for_tags(tags: list[str]) -> list[lib.LabelData]:
+async def data_for_tag(text: str) -> lib.LabelData:
+    """One record's label data."""
+    kind, tag, url, fields = await _row_for_tag(text, _Rows())
+    return lib.LabelData(kind, tag, url, fields)  # type: ignore[arg-type]
+
+
+async def rows_for_tags(tags: list[str]) -> list[Row]:
     if len(tags) > MAX_BATCH:
         raise too_many(len(tags), "tags")
-    tree = None
+    make, tree = _Rows(), None
     if any(Tag.parse(t).kind is TagKind.LOCATION for t in tags):
-        tree = await places_repo.tree_maps()
-    return [await data_for_tag(t, tree) for t in tags]
+        tree = await places_repo.tree_maps()  # once for the batch, not once per label
+    return [await _row_for_tag(t, make, tree) for t in tags]
 
 
 async def render_one(tag: str, stock_key: str, template_key: str | None, fmt: str
@@ -153,10 +178,10 @@ async def render(batch: Batch, stk: lib.LabelStock, tpl: lib.LabelTemplate, fmt:
     batches wait already)."""
     if fmt not in ("pdf", "zpl"):
         raise InvalidInput("a batch is a pdf or zpl file", field="format")
-    if not batch.data:
+    if not batch.rows:
         raise InvalidInput("the selection holds no labels", field="tags")
     try:
-        return await offload.run_cpu(lib.render_file, fmt, batch.data, stk, tpl, start_at,
+        return await offload.run_cpu(lib.render_rows, fmt, batch.rows, stk, tpl, start_at,
                                      cut_borders, busy=BUSY)
     except lib.LabelError as exc:
         raise _fail(exc) from exc
@@ -172,29 +197,29 @@ async def gather(actor: Actor, *, tags: list[str] | None = None, item: int | Non
     if len(chosen) != 1:
         raise InvalidInput("choose exactly one of tags, item, location, people or blank",
                            field="tags")
-    org = get_settings().label_org
+    make = _Rows()
     if tags:
-        found = await data_for_tags(tags)
-        return Batch(found, found[0].kind)
+        found = await rows_for_tags(tags)
+        return Batch(found, found[0][0])
     if item is not None:
         rows, total = await units_repo.list_units(units_repo.UnitFilter(item_id=item),
                                                   sort="tag", descending=False,
                                                   limit=MAX_BATCH, offset=0)
         if total > MAX_BATCH:
             raise too_many(total, "item")
-        return Batch([_unit_data(r, org) for r in rows], "unit")
+        return Batch(await _each(rows, make.unit), "unit")
     if location is not None:
         ids = await places_repo.subtree_ids(location)
         if len(ids) > MAX_BATCH:
             raise too_many(len(ids), "location")
         tree = await places_repo.tree_maps()
-        return Batch([_location_data(i, tree, org) for i in sorted(ids)], "location")
+        return Batch(await _each(sorted(ids), lambda i: make.location(i, tree)), "location")
     if people:
         rows, total = await places_repo.list_people(q=None, active=True, limit=MAX_BATCH,
                                                     offset=0)
         if total > MAX_BATCH:
             raise too_many(total, "people")
-        return Batch([_person_data(r, org) for r in rows], "person")
+        return Batch(await _each(rows, make.person), "person")
     return await reserve_blank(actor, int(blank or 0))
 
 
@@ -208,8 +233,7 @@ async def reserve_blank(actor: Actor, count: int) -> Batch:
         new = await counters.next_tags(TagKind.UNIT, count)
         await ledger.record(actor, EventDraft(kind=EventKind.TAGS_RESERVED, details={
             "first": str(new[0]), "last": str(new[-1]), "count": count}))
-    return Batch([lib.LabelData("blank", str(t), url_for(t), {"org": org}) for t in new],
-                 "blank")
+    return Batch([("blank", str(t), url_for(t), {"org": org}) for t in new], "blank")
 
 
 async def print_zpl(printer: str, zpl: bytes) -> None:
