@@ -181,3 +181,20 @@ def test_verify_names_a_lot_whose_expiry_was_edited_behind_the_ledgers_back(
     with client.portal() as portal:  # put it back, or the fixture's own verify fails
         portal.call(lambda: Lot.update({Lot.expires_on: today() + 10 * DAY})
                     .where(Lot.id == soon).run())
+
+
+def test_a_scan_by_sku_asks_for_the_lot_and_takes_it_with_its_expiry(operator, viewer, gloves):
+    """What the scanning page's lot form relies on: a receipt of a lot item by its SKU is
+    refused naming `lot` (nothing written), and the same receipt with `lot` and
+    `expires_on` makes the lot."""
+    shelf = gloves["shelf"]["tag"]
+    scan = {"code": "PPE-NITRILE-M", "action": "receive", "location": shelf, "quantity": 3}
+    refused = operator.post("/api/v1/scans", json=scan)
+    assert refused.status_code == 422
+    assert (refused.json()["ok"], refused.json()["error"]["field"]) == (False, "lot")
+    assert refused.json()["resolved"]["kind"] == "item"
+    answer = ok(operator.post("/api/v1/scans", json={**scan, "lot": "NEW1",
+                                                     "expires_on": days(200)}))
+    assert answer["message"].endswith(f"(lot NEW1, expires {days(200)})")
+    [lot] = ok(viewer.get("/api/v1/lots", params={"code": "NEW1"}))["lots"]
+    assert (lot["quantity"], lot["expires_on"]) == (3, days(200))

@@ -181,3 +181,21 @@ def test_an_operator_cannot_post_an_expiry_change(client, admin, gloves):
     answer = send(client, page, f"{page}/expiry", expires_on=days(90), reason="sneaky")
     assert answer.status_code == 403
     assert f.ok(admin.get(f"/api/v1/lots/{soon}"))["lot"]["expires_on"] == days(20)
+
+
+def test_bad_input_to_the_expiry_form_never_makes_a_server_error(client, admin, gloves):
+    import random
+
+    soon = lot_id(admin, "SOON")
+    login(client, "admin")
+    rnd = random.Random(20261129)
+    values = ["", "x" * 3000, "a\x00b", "2026-13-45", "2026-02-30", "99999-01-01", "-1",
+              "2027-01-31", "0001-01-01", "9999-12-31", "yes"]
+    for _ in range(25):
+        fields = {k: rnd.choice(values) for k in ("expires_on", "reason") if rnd.random() < 0.8}
+        for target in (f"/lots/{soon}/expiry", "/lots/99999999999999999999/expiry",
+                       "/lots/x/expiry"):
+            answer = send(client, f"/lots/{soon}", target, **fields)
+            assert answer.status_code < 500, (target, fields, answer.text[:300])
+            if answer.status_code >= 400:
+                assert answer.headers["content-type"].startswith("text/html"), (target, fields)
