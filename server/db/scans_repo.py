@@ -76,12 +76,16 @@ async def by_text(text: str) -> list[dict[str, Any]]:
 # The scan log
 
 
+KEY_INDEX = "scan_log_user_key"  # unique (idempotency_key, COALESCE(user_id, 0))
+
+
 def is_duplicate_key(error: BaseException) -> bool:
-    """The scan log's unique idempotency key was hit: the same scan is already stored."""
+    """The scan log's unique idempotency key (per user) was hit: the same scan of the same
+    user is already stored."""
     if isinstance(error, sqlite3.IntegrityError):
-        return "scan_log.idempotency_key" in str(error)
+        return f"index '{KEY_INDEX}'" in str(error)
     # asyncpg's UniqueViolationError (asyncpg is imported only on PostgreSQL)
-    return getattr(error, "constraint_name", None) == "scan_log_idempotency_key_key"
+    return getattr(error, "constraint_name", None) == KEY_INDEX
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,14 @@ async def insert(entry: LogEntry) -> int:
     return int(rows[0]["id"])
 
 
-async def by_key(key: str) -> dict[str, Any] | None:
+async def by_key(user_id: int | None, key: str) -> dict[str, Any] | None:
+    """The scan a user stored under an idempotency key: keys are scoped per user, so
+    another user's scan with the same key is another scan."""
     rows = await fetch(
-        "SELECT code, action, status, answer FROM scan_log WHERE idempotency_key = {}", key
+        "SELECT code, action, status, answer FROM scan_log "
+        "WHERE idempotency_key = {} AND COALESCE(user_id, 0) = {}",
+        key,
+        user_id or 0,
     )
     if not rows:
         return None

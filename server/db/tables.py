@@ -225,8 +225,9 @@ ALL_TABLES.extend([Loan, Audit, AuditLine])
 
 class ScanLog(Table, tablename="scan_log"):
     """Every scan a device sent, misses and refusals included, with the answer it got.
-    `idempotency_key` is unique: the row is written in the transaction of the change it
-    caused, so a replay finds it (and its answer) exactly when the change committed."""
+    `idempotency_key` is unique per user (index scan_log_user_key, migration
+    2026-11-29T12:20): the row is written in the transaction of the change it caused, so
+    a replay finds it (and its answer) exactly when the change committed."""
 
     id = BigSerial(primary_key=True)
     device_id = Varchar(length=100, default="", index=True)
@@ -242,7 +243,7 @@ class ScanLog(Table, tablename="scan_log"):
     event_id = BigInt(null=True, default=None)
     scanned_at = Timestamptz(null=True, default=None)
     received_at = Timestamptz(default=TimestamptzNow())
-    idempotency_key = Varchar(length=200, null=True, default=None, unique=True)
+    idempotency_key = Varchar(length=200, null=True, default=None)
     answer = JSON(default="{}")
 
 

@@ -1,7 +1,8 @@
 """One scan: resolve the code, apply the action, store the scan and its answer.
 
-Idempotency: the scan-log row carries the device's idempotency key (unique) and is
-written in the same transaction as the change, so a change and its key commit together.
+Idempotency: the scan-log row carries the device's idempotency key (unique per user:
+another user's scan with the same key is another scan) and is written in the same
+transaction as the change, so a change and its key commit together.
 A replay finds the row and gets the first answer back, unchanged. Two copies of one scan
 racing each other: on SQLite the IMMEDIATE transactions run one after the other; on
 PostgreSQL the second insert of the key waits for the first transaction and then fails.
@@ -63,7 +64,7 @@ Render = Callable[[ScanCommand, Outcome], Rendered]
 async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
     rules.check_scan(cmd.action, cmd.code, cmd.device_id, cmd.idempotency_key)
     if cmd.idempotency_key:
-        stored = await scans_repo.by_key(cmd.idempotency_key)
+        stored = await scans_repo.by_key(actor.user_id, cmd.idempotency_key)
         if stored is not None:
             return _replay(stored, cmd)
     res = await resolve(cmd.code)
@@ -83,7 +84,7 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
     except Exception as error:
         if not scans_repo.is_duplicate_key(error):
             raise
-        return await _replay_after_race(cmd)
+        return await _replay_after_race(actor, cmd)
     rendered = render(cmd, outcome)
     if rendered.status >= 500:
         return ScanAnswer(rendered.status, rendered.body)  # not final: a retry tries again
@@ -92,7 +93,7 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
     except Exception as error:
         if not scans_repo.is_duplicate_key(error):
             raise
-        return await _replay_after_race(cmd)
+        return await _replay_after_race(actor, cmd)
     return ScanAnswer(rendered.status, rendered.body)
 
 
@@ -163,9 +164,9 @@ def _replay(stored: dict[str, Any], cmd: ScanCommand) -> ScanAnswer:
     return ScanAnswer(int(stored["status"]), body, replay=True)
 
 
-async def _replay_after_race(cmd: ScanCommand) -> ScanAnswer:
+async def _replay_after_race(actor: Actor, cmd: ScanCommand) -> ScanAnswer:
     assert cmd.idempotency_key is not None
-    stored = await scans_repo.by_key(cmd.idempotency_key)
+    stored = await scans_repo.by_key(actor.user_id, cmd.idempotency_key)
     assert stored is not None, "a duplicate key was reported, so the row exists"
     return _replay(stored, cmd)
 
