@@ -65,6 +65,7 @@ class Item:
     unit_cost: Decimal | None = None
     allow_negative: bool = False
     archived: bool = False
+    loan_days: int | None = None  # a check-out's default loan period (0: no due date)
     barcodes: tuple[str, ...] = ()
     custom_fields: tuple[CustomField, ...] = field(default_factory=tuple)
     version: int = 1

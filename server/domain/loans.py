@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, replace
 
-from server.domain.errors import Conflict
+from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
 from server.domain.items import Item
 from server.domain.stock import COUNTED, StockKey, check_quantity
@@ -149,8 +149,48 @@ def give_back(
 
 
 def normalize_due(due_at: dt.datetime | None) -> dt.datetime | None:
-    """A due date without a time zone is read as UTC (as the database stores it). A date in
-    the past is allowed, as for unit check-outs: recording a loan after the fact is real."""
+    """A due date without a time zone is read as UTC (as the database stores it)."""
     if due_at is None or due_at.tzinfo is not None:
         return due_at
     return due_at.replace(tzinfo=dt.UTC)
+
+
+# Loan periods, in days: an item's own (Item.loan_days) or the site's (TAGTRACK_LOAN_DAYS).
+# 0 means "lent without a due date" (a laptop handed to its user for good).
+MAX_LOAN_DAYS = 3650
+
+
+def check_loan_days(value: object, field: str = "loan_days") -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= MAX_LOAN_DAYS:
+        raise InvalidInput(f"{field} must be a whole number of days from 0 to {MAX_LOAN_DAYS} "
+                           "(0: no due date)", field=field)
+    return value
+
+
+def due_date(
+    given: dt.datetime | None,
+    now: dt.datetime,
+    *,
+    item_days: int | None = None,
+    site_days: int | None = None,
+    allow_past: bool = False,
+) -> dt.datetime | None:
+    """The due date of a check-out or a lend made at `now`. One given is kept, but one in
+    the past is refused unless `allow_past` (recording a loan after the fact is real, a
+    typo in the year is more common). None given: the item's loan period, else the
+    site's, counted from now; a period of 0 (or none set anywhere) means no due date."""
+    due = normalize_due(given)
+    if due is not None:
+        if due < now and not allow_past:
+            raise InvalidInput(
+                f"the due date {due:%Y-%m-%d %H:%M} UTC is in the past; confirm it "
+                "(allow_past_due: true) to record a loan after the fact",
+                field="due_at",
+                code="due_in_past",
+                details={"due_at": due.isoformat(), "now": now.isoformat()},
+            )
+        return due
+    days = item_days if item_days is not None else site_days
+    return now + dt.timedelta(days=days) if days else None

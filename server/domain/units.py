@@ -78,6 +78,10 @@ _REFUSAL = {
     S.AVAILABLE: "it is available (not out)",
 }
 
+# A unit in one of these conditions is not lent unless a manager overrides, with a reason.
+NOT_LENDABLE = {Condition.NEEDS_REPAIR: "needs repair", Condition.DAMAGED: "is damaged"}
+MAX_REASON = 500
+
 
 @dataclass(frozen=True, slots=True)
 class Unit:
@@ -123,8 +127,9 @@ def transition_between(current: Status, target: Status) -> Transition:
 
 
 def apply(unit: Unit, action: str, *, note: str = "", **kw: Any) -> tuple[Unit, EventDraft]:
-    """Apply one custody action. Keyword arguments: person_id and due_at for check_out,
-    location_id and condition for check_in."""
+    """Apply one custody action. Keyword arguments: person_id, due_at, and for a unit that
+    is not in working order condition_note and override_reason, for check_out; location_id
+    and condition for check_in."""
     _ensure_live(unit)
     t = transition_for(action)
     if unit.status not in t.sources:
@@ -141,6 +146,8 @@ def apply(unit: Unit, action: str, *, note: str = "", **kw: Any) -> tuple[Unit, 
         person_id = kw.get("person_id")
         if person_id is None:
             raise InvalidInput("check-out needs a person", field="person")
+        details.update(check_lendable(unit, kw.get("condition_note") or "",
+                                      kw.get("override_reason")))
         due_at = kw.get("due_at")
         new = replace(new, custodian_id=person_id, due_at=due_at)
         to_person = person_id
@@ -171,6 +178,33 @@ def apply(unit: Unit, action: str, *, note: str = "", **kw: Any) -> tuple[Unit, 
         details={"action": action, **details},
     )
     return new, event
+
+
+def check_lendable(unit: Unit, note: str = "", override_reason: str | None = None
+                   ) -> dict[str, Any]:
+    """A unit that needs repair or is damaged is refused at check-out, with the reason
+    people wrote when they marked it ("needs repair: chuck slips"). A manager may lend it
+    anyway by giving a reason, which the check-out event keeps. Answers the event details
+    the override adds (none for a unit in working order)."""
+    words = NOT_LENDABLE.get(unit.condition)
+    if words is None:
+        return {}
+    reason = (override_reason or "").strip()
+    if override_reason is not None and not reason:
+        raise InvalidInput(f"say why unit {unit.tag} is lent although it {words}",
+                           field="override_reason")
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(f"override_reason must be at most {MAX_REASON} characters",
+                           field="override_reason")
+    if not reason:
+        note = note.strip()
+        raise Conflict(
+            f"unit {unit.tag} {words}{f': {note}' if note else ''}",
+            code="unit_not_working",
+            details={"condition": unit.condition.value, "condition_note": note,
+                     "override": "override_condition"},
+        )
+    return {"condition_override": reason, "lent_condition": unit.condition.value}
 
 
 def set_status(unit: Unit, target: Status, *, note: str = "") -> tuple[Unit, EventDraft]:

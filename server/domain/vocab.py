@@ -38,8 +38,11 @@ class Condition(StrEnum):
 
 
 class Role(StrEnum):
-    """Roles are ranked: each one can do everything the ones below it can."""
+    """Roles are ranked: each one can do everything the ones below it can. KIOSK stands
+    apart, below them all: the account of a self-service screen at the door, which may only
+    look up, check out and check in there (routes marked for the kiosk, see actors.py)."""
 
+    KIOSK = "kiosk"
     VIEWER = "viewer"
     OPERATOR = "operator"
     MANAGER = "manager"
@@ -53,7 +56,7 @@ class Role(StrEnum):
         return self.rank >= needed.rank
 
 
-_ROLE_RANK = {Role.VIEWER: 0, Role.OPERATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
+_ROLE_RANK = {Role.KIOSK: -1, Role.VIEWER: 0, Role.OPERATOR: 1, Role.MANAGER: 2, Role.ADMIN: 3}
 
 
 class EventKind(StrEnum):
