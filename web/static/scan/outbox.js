@@ -18,8 +18,8 @@ const FIRST_RETRY_MS = 1000;
 const MAX_RETRY_MS = 60000;
 const WAITING = "Kept on this phone until the server has it.";
 
-// The pause before the next try: its timer, when it ends, the last pause, and why.
-const retry = { timer: 0, ticker: 0, at: 0, delay: 0, why: "" };
+// The pause before the next try: its timer, the countdown's, when it ends, and how long.
+const retry = { timer: 0, ticker: 0, at: 0, delay: 0 };
 
 const scans = (n) => `${n} scan${n === 1 ? "" : "s"}`;
 
@@ -37,7 +37,8 @@ export async function enqueue(scan, meta, trouble = null) {
   await countQueue();
   ui.recent(scan.idempotency_key, { state: "queued", title: `${label(scan)}: queued`, text: WAITING, at: scan.scanned_at });
   if (trouble) hold(trouble);
-  keptBanner(trouble || retry.timer ? "trouble" : "queued", `Queued: ${scan.code}`);
+  const title = !trouble ? `Queued: ${scan.code}` : `${trouble.why === "trouble" ? "Server trouble" : "No answer"}: ${scan.code} kept`;
+  keptBanner(trouble || retry.timer ? "trouble" : "queued", title);
   signal("queued");
   confirmRendered(scan, meta);
   schedule();
@@ -76,9 +77,8 @@ function stopRetry() {
 }
 
 // Wait before the next try; the banner counts the seconds down while it shows the trouble.
-function hold({ why, retryAfterMs = null }) {
+function hold({ retryAfterMs = null }) {
   stopRetry();
-  retry.why = why;
   const next = retryAfterMs ?? (retry.delay ? retry.delay * 2 : FIRST_RETRY_MS);
   retry.delay = Math.min(MAX_RETRY_MS, Math.max(FIRST_RETRY_MS, next));
   retry.at = Date.now() + retry.delay;
