@@ -146,7 +146,7 @@ class LotController(Controller):
     ) -> s.LotPage:
         field, desc = parse_sort(sort, LOT_SORTS)
         item_id = (
-            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+            None if item is None else await lookup.item_id(int(item) if item.isdecimal() else item)
         )
         day = lots.today()
         rows, total = await lots.list_lots(

@@ -151,7 +151,7 @@ class LoanController(Controller):
     ) -> LoanPage:
         person_id = None if person is None else await lookup.person_id(person)
         item_id = (
-            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+            None if item is None else await lookup.item_id(int(item) if item.isdecimal() else item)
         )
         rows, total = await loans.open_loans(
             person_id=person_id, item_id=item_id, overdue=overdue, limit=limit, offset=offset

@@ -29,7 +29,7 @@ class StockController(Controller):
         include_zero: bool = False,
     ) -> s.StockPage:
         item_id = (
-            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+            None if item is None else await lookup.item_id(int(item) if item.isdecimal() else item)
         )
         loc_ids = (
             None

@@ -50,7 +50,7 @@ class UnitController(Controller):
     ) -> s.UnitPage:
         field, desc = parse_sort(sort, UNIT_SORTS)
         item_id = (
-            None if item is None else await lookup.item_id(int(item) if item.isdigit() else item)
+            None if item is None else await lookup.item_id(int(item) if item.isdecimal() else item)
         )
         loc_ids = (
             None
