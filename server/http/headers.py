@@ -7,6 +7,10 @@ allows WebAssembly.instantiate, not JavaScript's eval); `blob:` images are the d
 still-image input and `mediastream:` the camera. Templates therefore carry no inline
 <script>, <style> or style="" (locations.html sets its tree depth with a data attribute).
 
+A PDF (labels) gets `frame-ancestors 'none'` alone: Chrome shows a PDF in its own viewer,
+an <embed> with inline styles on a page made from the PDF's answer, which `object-src
+'none'` and `style-src 'self'` would leave blank (crbug.com/271452).
+
 The API documentation under /schema is Litestar's: Redoc, Swagger and friends load from
 their CDNs and start with inline code, so those pages alone get a policy naming the CDNs.
 They show the public schema only, to logged-in users.
@@ -55,6 +59,7 @@ DOCS_CSP = _policy(
     img_src="'self' data: blob: https:",
 )
 DOCS_PREFIX = "/schema"
+PDF_CSP = "frame-ancestors 'none'"
 HSTS = "max-age=31536000"
 FIXED = {
     "X-Content-Type-Options": "nosniff",
@@ -77,12 +82,13 @@ def security_headers(public_url: str) -> BeforeMessageSendHookHandler:
         for name, value in FIXED.items():
             if name not in headers:
                 headers[name] = value
+        media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if "Content-Security-Policy" not in headers:
             docs = scope.get("path", "").startswith(DOCS_PREFIX)
-            headers["Content-Security-Policy"] = DOCS_CSP if docs else CSP
+            pdf = media_type == "application/pdf"
+            headers["Content-Security-Policy"] = DOCS_CSP if docs else PDF_CSP if pdf else CSP
         if https_behind_proxy or scope.get("scheme") == "https":
             headers["Strict-Transport-Security"] = HSTS
-        media_type = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if media_type in NO_STORE_TYPES and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
 

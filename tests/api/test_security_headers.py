@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from server.http.headers import CSP, DOCS_CSP, security_headers
+from server.http.headers import CSP, DOCS_CSP, PDF_CSP, security_headers
 from tests.conftest import As
 from tests.sync import run_sync
 
@@ -103,6 +103,15 @@ def test_the_page_that_shows_a_new_token_is_never_stored(client):
     assert re.search(r"tt_[A-Za-z0-9_-]{20,}", shown.text), "the new token is on the page"
     assert shown.headers["cache-control"] == "no-store"
     assert_protected(shown, "new token page")
+
+
+def test_a_pdf_label_keeps_the_headers_but_lets_the_browser_show_it(manager, viewer):
+    shelf = manager.post("/api/v1/locations", json={"name": "Shelf B3"}).json()
+    answer = viewer.get(f"/api/v1/labels/{shelf['tag']}", params={"format": "pdf"})
+    assert answer.status_code == 200 and answer.content.startswith(b"%PDF")
+    assert answer.headers["content-security-policy"] == PDF_CSP == "frame-ancestors 'none'"
+    for name, value in ALWAYS.items():
+        assert answer.headers[name] == value
 
 
 def test_the_api_documentation_alone_may_load_its_viewer_from_a_cdn(client):
