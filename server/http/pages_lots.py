@@ -103,13 +103,13 @@ class LotPages(PageBase):
             raise InvalidInput(f"sort must be one of: {', '.join(SORTS)}", field="sort")
         item_row = None
         if item:
-            item_id = await lookup.item_id(int(item) if item.isdigit() else item)
+            item_id = await lookup.item_id(int(item) if item.isdecimal() else item)
             item_row = await items_repo.get(item_id)
         day = lots.today()
         rows, total = await lots.list_lots(
             lots.lot_filter(
                 item_id=item_row.id if item_row else None,
-                expiring_within=int(expiry) if expiry.isdigit() else None,
+                expiring_within=int(expiry) if expiry.isdecimal() else None,
                 expired=True if expiry == "expired" else None,
                 in_stock=True if stock == "in" or expiry == "expired" else None,
                 on=day,

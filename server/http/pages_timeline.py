@@ -135,7 +135,7 @@ def _cursor(request: Req | None, name: str) -> int | None:
     text = "" if request is None else request.query_params.get(name, "")
     if not text:
         return None
-    if not text.isdigit() or not 0 <= int(text) <= MAX_ID:
+    if not text.isdecimal() or not 0 <= int(text) <= MAX_ID:
         raise InvalidInput(f"{name} must be an event number", field=name)
     return int(text)
 

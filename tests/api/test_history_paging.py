@@ -125,7 +125,7 @@ def test_a_cursor_past_the_first_event_says_nothing_older_and_links_back(client,
     answer = client.get(f"/locations/{shelf['tag']}?before=1")
     assert "Nothing older." in answer.text
     assert link(answer.text, "prev") == "?after=0"
-    for bad in ("x", "-1", "99999999999999999999"):
+    for bad in ("x", "-1", "99999999999999999999", "²"):
         assert client.get(f"/locations/{shelf['tag']}?before={bad}", headers=HTML
                           ).status_code in (400, 422)
 

@@ -197,4 +197,4 @@ def test_a_scan_by_sku_asks_for_the_lot_and_takes_it_with_its_expiry(operator, v
                                                      "expires_on": days(200)}))
     assert answer["message"].endswith(f"(lot NEW1, expires {days(200)})")
     [lot] = ok(viewer.get("/api/v1/lots", params={"code": "NEW1"}))["lots"]
-    assert (lot["quantity"], lot["expires_on"]) == (3, days(200))
+    assert (lot["quantity"], lot["expires_on"], lot["days_left"]) == (3, days(200), 200)

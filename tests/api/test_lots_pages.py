@@ -120,7 +120,8 @@ def test_the_expired_filter_leaves_out_a_lot_with_nothing_left(client, admin, gl
 
 def test_a_bad_filter_gets_a_page_not_a_server_error(client, gloves):
     login(client, "viewer")
-    for query in ("?expiry=7", "?stock=maybe", "?sort=colour", "?item=NOPE"):
+    for query in ("?expiry=7", "?stock=maybe", "?sort=colour", "?item=NOPE",
+                  "?item=²"):
         answer = client.get(f"/lots{query}", headers=HTML)
         assert 400 <= answer.status_code < 500, (query, answer.status_code)
         assert answer.headers["content-type"].startswith("text/html"), (query, answer.text)

@@ -104,3 +104,22 @@ def test_the_lot_pages_fit_a_phone_and_a_desktop(browser: Any, server: Server,
         context.close()
         assert errors == []
         assert (out / f"lot-{name}.png").stat().st_size > 5_000
+
+
+def test_the_lot_form_keeps_what_was_typed_when_the_item_is_scanned_again_and_goes_with_the_mode(
+        phone: Any, server: Server) -> None:
+    shelf = server.location("Shelf B3")
+    open_scan(phone, f"?mode=receive&location={shelf}")
+    phone.evaluate("document.activeElement.blur()")
+    scanner(phone, GLOVES)
+    phone.wait_for_selector("#lot-box:not([hidden])")
+    phone.fill("#lot-code", "HALF-TYPED")
+    phone.evaluate("document.activeElement.blur()")
+    phone.evaluate("window.tagtrackScan.state.last = {code: '', at: 0}")  # a fresh read
+    phone.evaluate("document.querySelector('#banner-title').textContent = ''")
+    scanner(phone, GLOVES)
+    phone.wait_for_function("() => document.querySelector('#banner-title').textContent"
+                            ".startsWith('Which lot?')")
+    assert phone.input_value("#lot-code") == "HALF-TYPED"
+    phone.click('#modes button[data-mode="consume"]')
+    assert phone.is_hidden("#lot-box")

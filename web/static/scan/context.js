@@ -4,6 +4,7 @@ import * as api from "./api.js";
 import { renderAudit, startAudit } from "./audit.js";
 import { signal } from "./feedback.js";
 import { kioskReset, kioskTouch } from "./kiosk.js";
+import { hideLot } from "./lotprompt.js";
 import { MODES } from "./modes.js";
 import { hideSource } from "./source.js";
 import { body, CAN_OPERATE, forget, state } from "./state.js";
@@ -24,6 +25,7 @@ export function setMode(mode, { quiet = false } = {}) {
     f.hidden = !fields.includes(f.dataset.field);
   }
   hideSource();
+  hideLot();
   body.classList.toggle("kiosk", mode === "kiosk");
   $("ctx-location-label").textContent = mode === "check_in" ? "Return to" : mode === "audit" ? "Audit" : "Target";
   if (mode === "kiosk") kioskReset();

@@ -73,7 +73,9 @@ export async function askLot(scan, result, meta) {
   const form = box();
   const item = itemOf(result);
   const key = String(item.id ?? scan.code);
-  const again = waiting?.key === key && meta.lotPrompt;
+  // the form's own refusal, or the same item scanned again while the form is open: keep
+  // what was typed
+  const again = waiting?.key === key && (meta.lotPrompt || !form.hidden);
   waiting = { scan, meta, key };
   $("lot-item").textContent = item.name || scan.code;
   if (!again) {
