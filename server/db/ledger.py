@@ -16,7 +16,12 @@ every append that committed before it.
   run one after another, and the lock is held until commit or rollback, so the next
   appender's read (a new statement, hence a new READ COMMITTED snapshot) sees this event.
   Ids come from the table's sequence under that lock, so id order is chain order (a
-  rolled-back append leaves a gap in the ids, not in the chain). Only this step is
+  rolled-back append leaves a gap in the ids, not in the chain). `record` does all of it
+  in one round trip, the function tagtrack_append_event (migration 2026-11-29T12:00:00):
+  lock, read the last hash (each statement of a VOLATILE function takes a fresh
+  snapshot), draw the id, insert, hashing the content that Python encoded around the id
+  (chain.content_around_id), so the hash is chain.seal's (verify recomputes it in Python).
+  `record_many` does the same in three statements for any number of events. Only this step is
   serialised: the rest of a change (reads, row locks, updates) runs concurrently, and
   services write their event last, so the lock is held for the event's INSERT, whatever
   little follows it (the scan log row) and the COMMIT.
@@ -52,13 +57,22 @@ _INSERT = f"INSERT INTO event ({', '.join(_COLUMNS)}) VALUES "
 _CHUNK = 500  # rows per INSERT in record_many (17 values each)
 _LAST_SQLITE = "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1"
 _LOCK_PG = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
+_APPEND_PG = f"SELECT tagtrack_append_event({', '.join('{}' for _ in range(16))}) AS id"
 _NEXT_PG = ("SELECT nextval('event_id_seq') AS id, "
             "(SELECT hash FROM event ORDER BY id DESC LIMIT 1) AS prev "
             "FROM generate_series(1, {})")
 
 
 async def record(actor: Actor, draft: EventDraft) -> int:
-    return (await record_many(actor, [draft]))[0]
+    if not is_postgres():
+        return (await record_many(actor, [draft]))[0]
+    # one round trip instead of three (lock, read, insert): the scan path's one event
+    row = _fields(0, dt.datetime.now(dt.UTC), actor, draft)
+    before, after = chain.content_around_id(row)
+    async with _in_transaction():
+        rows = await fetch(_APPEND_PG, *list(row.values())[1:], before.decode(),
+                           after.decode())
+    return int(rows[0]["id"])
 
 
 async def record_many(actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:

@@ -47,9 +47,9 @@ MOVE_CHECKS = 100
 def utc_text(at: dt.datetime | str) -> str:
     """A timestamp as the chain hashes it: UTC, microseconds, a `Z`."""
     when = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-    if when.tzinfo is None:  # stored in UTC without an offset
-        when = when.replace(tzinfo=dt.UTC)
-    return when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    if when.tzinfo is not None:  # else stored in UTC without an offset
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when.isoformat(timespec="microseconds") + "Z"  # %Y-%m-%dT%H:%M:%S.%fZ
 
 
 def canonical_json(value: Any) -> bytes:
@@ -63,8 +63,7 @@ def _details(value: Any) -> Any:
     return {} if value is None else value
 
 
-def content(event: Mapping[str, Any]) -> bytes:
-    """The canonical JSON of an event's fields (a stored row or one about to be)."""
+def _fields(event: Mapping[str, Any]) -> dict[str, Any]:
     body: dict[str, Any] = {}
     for name in FIELDS:
         value = event[name]
@@ -76,7 +75,23 @@ def content(event: Mapping[str, Any]) -> bytes:
             body[name] = _details(value)
         else:
             body[name] = "" if value is None else str(value)
-    return canonical_json(body)
+    return body
+
+
+def content(event: Mapping[str, Any]) -> bytes:
+    """The canonical JSON of an event's fields (a stored row or one about to be)."""
+    return canonical_json(_fields(event))
+
+
+def content_around_id(event: Mapping[str, Any]) -> tuple[bytes, bytes]:
+    """The canonical JSON of an event whose id is not known yet, as the text before and
+    after the id's digits: content(e) == before + str(e["id"]).encode() + after. (On
+    PostgreSQL the id is drawn and the hash taken in the database, in one statement.)"""
+    body = content({**event, "id": 0})
+    # the last one is the event's own: only `details` (before it) can hold such a text,
+    # and the strings after it cannot (their quotes are escaped)
+    at = body.rindex(b',"id":0,"item_id":')
+    return body[:at + 6], body[at + 7:]
 
 
 def link(prev_hash: str, body: bytes) -> str:

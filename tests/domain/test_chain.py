@@ -80,6 +80,23 @@ def test_a_known_event_has_a_known_hash() -> None:
         "50655cd0fe929fa853ce02d2f5eea44c29fc4aa42af6334f5759242e04aa09a8")
 
 
+@given(event_id=st.integers(0, 2**62), note=st.text(max_size=10),
+       details=st.dictionaries(st.text(max_size=4), st.integers() | st.text(max_size=4),
+                               max_size=3))
+def test_the_encoding_around_the_id_is_the_encoding_with_the_id_spliced_in(
+        event_id: int, note: str, details: dict[str, Any]) -> None:
+    e = event(1, id=event_id, note=note, details=json.dumps({**details, "id": 0}))
+    before, after = chain.content_around_id(e)
+    assert before + str(event_id).encode() + after == chain.content(e)
+
+
+def test_details_that_look_like_the_id_do_not_confuse_the_split() -> None:
+    e = event(1, id=77, note=',"id":0,"item_id":',
+              details=json.dumps({"x": {"a": 1, "id": 0, "item_id": 2}}))
+    before, after = chain.content_around_id(e)
+    assert before + b"77" + after == chain.content(e)
+
+
 @pytest.mark.parametrize("stored", [
     "2026-03-01 08:30:01+00:00", "2026-03-01T10:30:01.000000+02:00",
     dt.datetime(2026, 3, 1, 8, 30, 1), dt.datetime(2026, 3, 1, 8, 30, 1, tzinfo=dt.UTC),

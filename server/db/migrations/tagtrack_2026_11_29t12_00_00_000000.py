@@ -3,6 +3,11 @@ event, and the chain computed for the events already there, in id order. Raw SQL
 runs as it is on SQLite and PostgreSQL; the hashes are computed here, in Python, with the
 same function the ledger uses, a few thousand events per UPDATE.
 
+On PostgreSQL only, a function appends one event in one round trip (see ledger.py): it
+takes the chain's lock, reads the last hash in a fresh snapshot (a VOLATILE function's
+statements each take one), draws the id and hashes the content the ledger encoded around
+the id.
+
 Stop every server process of an older version before this runs: an event such a process
 wrote afterwards would carry no hash, and `tagtrack verify` would name it."""
 
@@ -22,6 +27,33 @@ COLUMNS = [
     "ALTER TABLE event ADD COLUMN hash VARCHAR(64) NOT NULL DEFAULT ''",
 ]
 BATCH = 2000
+CHAIN_LOCK = int.from_bytes(b"tt-chain", "big")  # server/db/ledger.py CHAIN_LOCK
+APPEND_FUNCTION = f"""
+CREATE OR REPLACE FUNCTION tagtrack_append_event(
+    p_at TIMESTAMPTZ, p_actor_id INTEGER, p_actor VARCHAR, p_kind VARCHAR, p_item_id INTEGER,
+    p_unit_id INTEGER, p_lot_id INTEGER, p_quantity INTEGER, p_from_location_id INTEGER,
+    p_to_location_id INTEGER, p_from_person_id INTEGER, p_to_person_id INTEGER,
+    p_note TEXT, p_details JSON, p_before_id TEXT, p_after_id TEXT) RETURNS BIGINT
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    prev VARCHAR;
+    new_id BIGINT;
+BEGIN
+    PERFORM pg_advisory_xact_lock({CHAIN_LOCK});
+    SELECT hash INTO prev FROM event ORDER BY id DESC LIMIT 1;
+    prev := COALESCE(prev, '{chain.GENESIS}');
+    new_id := nextval('event_id_seq');
+    INSERT INTO event (id, at, actor_id, actor, kind, item_id, unit_id, lot_id, quantity,
+                       from_location_id, to_location_id, from_person_id, to_person_id, note,
+                       details, prev_hash, hash)
+    VALUES (new_id, p_at, p_actor_id, p_actor, p_kind, p_item_id, p_unit_id, p_lot_id,
+            p_quantity, p_from_location_id, p_to_location_id, p_from_person_id,
+            p_to_person_id, p_note, p_details, prev,
+            encode(sha256(convert_to(prev || p_before_id || new_id::TEXT || p_after_id,
+                                     'UTF8')), 'hex'));
+    RETURN new_id;
+END
+$$"""
 
 
 async def forwards() -> MigrationManager:
@@ -32,6 +64,8 @@ async def forwards() -> MigrationManager:
         assert engine is not None
         for sql in COLUMNS:
             await engine.run_ddl(sql)
+        if engine.engine_type != "sqlite":
+            await engine.run_ddl(APPEND_FUNCTION)
         prev, last = chain.GENESIS, 0
         while True:
             rows: list[Any] = await engine.run_ddl(
