@@ -27,8 +27,9 @@ every append that committed before it.
   little follows it (the scan log row) and the COMMIT.
   The cost of that: a transaction that takes row locks after its first event can
   deadlock with one that holds such a row and waits for the chain; PostgreSQL aborts one
-  of them after deadlock_timeout. Services with several events take their row locks
-  before the first event.
+  of them after deadlock_timeout (server/db/faults.py answers it 503, retry). Services
+  with several events should take their row locks before their first event (audit
+  confirmation and a consume spread over several lots do not yet).
 Write transactions on PostgreSQL must be READ COMMITTED (write_transaction is): under
 REPEATABLE READ the read of the last event would use the transaction's first snapshot."""
 
