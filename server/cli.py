@@ -194,7 +194,8 @@ def parser() -> argparse.ArgumentParser:
     sub.add_parser("migrate", help="apply database migrations").set_defaults(run=cmd_migrate)
     c = sub.add_parser("createuser", help="create a user")
     c.add_argument("name")
-    c.add_argument("--role", required=True, choices=["admin", "manager", "operator", "viewer"])
+    c.add_argument("--role", required=True,
+                   choices=["admin", "manager", "operator", "viewer", "kiosk"])
     c.add_argument("--password", help="(otherwise asked at a prompt)")
     c.set_defaults(run=cmd_createuser)
     t = sub.add_parser("token", help="print a new API token for a user")

@@ -26,6 +26,9 @@ class Settings:
     public_url_given: bool = True  # False: PUBLIC_URL unset, `serve` derives it from --host/--port
     certfile: str = ""  # TAGTRACK_CERTFILE / TAGTRACK_KEYFILE: `serve` speaks HTTPS itself
     keyfile: str = ""
+    loan_days: int = 7  # TAGTRACK_LOAN_DAYS: a check-out's due date when neither it nor its
+    # item gives one (0: no due date)
+    kiosk_pin: str = ""  # TAGTRACK_KIOSK_PIN: leaves kiosk mode (else a manager's login only)
 
     @property
     def public_url_is_loopback(self) -> bool:
@@ -67,6 +70,8 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         public_url_given=bool(env.get("PUBLIC_URL")),
         certfile=env.get("TAGTRACK_CERTFILE", ""),
         keyfile=env.get("TAGTRACK_KEYFILE", ""),
+        loan_days=_loan_days(env),
+        kiosk_pin=env.get("TAGTRACK_KIOSK_PIN", "").strip(),
         secure_cookies=public.startswith("https://"),
     )
 
@@ -78,6 +83,13 @@ def _count(env: os._Environ[str] | dict[str, str], name: str, default: int, leas
     if not text.isdigit() or int(text) < least:
         raise ValueError(f"{name} must be a whole number of at least {least}, not {text!r}")
     return int(text)
+
+
+def _loan_days(env: os._Environ[str] | dict[str, str]) -> int:
+    days = _count(env, "TAGTRACK_LOAN_DAYS", 7, 0)
+    if days > 3650:
+        raise ValueError(f"TAGTRACK_LOAN_DAYS must be at most 3650 days, not {days}")
+    return days
 
 
 def is_loopback(host: str) -> bool:

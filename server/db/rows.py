@@ -47,7 +47,8 @@ def item_from_row(row: dict[str, Any], barcodes: list[str]) -> Item:
         description=row["description"] or "", category=row["category"] or "",
         unit_of_measure=row["unit_of_measure"], reorder_point=row["reorder_point"],
         unit_cost=money(row["unit_cost"]), allow_negative=bool(row["allow_negative"]),
-        archived=bool(row["archived"]), barcodes=tuple(sorted(barcodes)),
+        archived=bool(row["archived"]), loan_days=row.get("loan_days"),
+        barcodes=tuple(sorted(barcodes)),
         custom_fields=tuple(CustomField.from_dict(d)
                             for d in load_json(row["custom_fields"], [])),
         version=row["version"],

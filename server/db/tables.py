@@ -39,6 +39,7 @@ class Item(Table, tablename="item"):
     unit_of_measure = Varchar(length=30, default="each")
     tracking = Varchar(length=10, index=True)
     reorder_point = Integer(null=True, default=None)
+    loan_days = Integer(null=True, default=None)  # a check-out's default period
     unit_cost = Numeric(digits=(12, 2), null=True, default=None)
     allow_negative = Boolean(default=False)
     archived = Boolean(default=False, index=True)

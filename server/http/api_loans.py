@@ -58,8 +58,9 @@ class LendIn(In):
     person: int | str
     quantity: int
     lot: str | None = None
-    due_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None  # none: the item's loan period, else the site's
     note: str = ""
+    allow_past_due: bool = False  # a due date in the past is refused (422) unless true
 
 
 class ReturnIn(In):
@@ -79,9 +80,10 @@ class LoanEvent(Struct):
 class BulkCheckOutIn(In):
     person: int | str
     codes: list[str]
-    due_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None  # none: each unit's item's loan period, else the site's
     all_or_nothing: bool = False
     note: str = ""
+    allow_past_due: bool = False  # a due date in the past is refused (422) unless true
 
 
 class BulkError(Struct):
@@ -205,6 +207,7 @@ class LoanController(Controller):
             lot_id=lot_id,
             due_at=data.due_at,
             note=data.note,
+            allow_past_due=data.allow_past_due,
         )
         return LoanEvent(event_id=event, held=await _held(item_id, person_id, lot_id))
 
@@ -247,5 +250,6 @@ class LoanController(Controller):
             due_at=data.due_at,
             all_or_nothing=data.all_or_nothing,
             note=data.note,
+            allow_past_due=data.allow_past_due,
         )
         return msgspec.convert(answer, BulkCheckOutOut)

@@ -20,7 +20,7 @@ from msgspec import Struct
 from server.db import scans_repo
 from server.domain.errors import DomainError, Unavailable
 from server.http import openapi, present
-from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.auth import MANAGE, OPERATE_AT_KIOSK, VIEW_AT_KIOSK
 from server.http.errors import STATUS, TITLES
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In
@@ -64,6 +64,13 @@ class ScanIn(In):
     expires_on: dt.date | None = None  # receive: when the code carries no expiry (AI 17)
     serial: str | None = None  # claim: the new unit's serial
     note: str = ""
+    # check-out: a due date in the past is refused (422, field due_at) unless this is true;
+    # without a due date, the item's loan period applies, else the site's
+    allow_past_due: bool = False
+    # check-out of a unit that needs repair or is damaged (refused, 409 unit_not_working):
+    # a manager may lend it anyway with a reason, which the check-out event keeps
+    override_condition: bool = False
+    override_reason: str | None = None
 
 
 class BatchIn(In):
@@ -240,7 +247,7 @@ class ScanController(Controller):
 
     @post(
         "/",
-        opt=OPERATE,
+        opt=OPERATE_AT_KIOSK,
         status_code=200,
         summary="One scan: resolve the code and apply the action (see ScanIn)",
         responses=SCAN_ANSWERS,
@@ -250,7 +257,7 @@ class ScanController(Controller):
 
     @post(
         "/batch",
-        opt=OPERATE,
+        opt=OPERATE_AT_KIOSK,
         status_code=200,
         summary="An ordered list of scans (an offline queue): each answered in order, "
         "each in its own transaction",
@@ -269,7 +276,7 @@ class ScanController(Controller):
 
     @get(
         "/lookup",
-        opt=VIEW,
+        opt=VIEW_AT_KIOSK,
         summary="Look a code up (a scan with action lookup, logged): for every role",
         responses=SCAN_ANSWERS,
     )

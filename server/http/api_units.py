@@ -123,7 +123,9 @@ class UnitController(Controller):
     async def check_out(self, tag: str, data: JSONBody[s.CheckOutIn], request: Req) -> s.UnitOut:
         person = await lookup.person_id(data.person)
         await units.check_out(
-            actor_of(request), lookup.unit_tag(tag), person, due_at=data.due_at, note=data.note
+            actor_of(request), lookup.unit_tag(tag), person, due_at=data.due_at, note=data.note,
+            allow_past_due=data.allow_past_due,
+            override_reason=(data.override_reason or "") if data.override_condition else None,
         )
         return await unit_out(tag)
 

@@ -12,7 +12,7 @@ from server.db import users_repo
 from server.domain.vocab import Role
 from server.http import csrf
 from server.http import schemas as s
-from server.http.auth import ADMIN, SESSION_COOKIE, VIEW
+from server.http.auth import ADMIN, SESSION_COOKIE, VIEW, VIEW_AT_KIOSK
 from server.http.paging import Req, actor_of
 from server.services import auth
 
@@ -52,11 +52,11 @@ class UserController(Controller):
         user_id = await auth.create_user(actor_of(request), data.username, data.role, data.password)
         return _user(await users_repo.by_id(user_id))
 
-    @get("/me", opt=VIEW, summary="Who am I")
+    @get("/me", opt=VIEW_AT_KIOSK, summary="Who am I")
     async def me(self, request: Req) -> s.UserOut:
         return _user(await users_repo.by_id(actor_of(request).user_id or 0))
 
-    @get("/me/csrf", opt=VIEW, summary="Your session's CSRF token",
+    @get("/me/csrf", opt=VIEW_AT_KIOSK, summary="Your session's CSRF token",
          description="A request made with the session cookie (a browser) that changes "
          "anything sends this token in the X-CSRF-Token header. Empty when you call with an "
          "API token, which needs none.")

@@ -28,8 +28,10 @@ def public() -> dict[str, Any]:
     return {"public": True}
 
 
-def role(needed: Role) -> dict[str, Any]:
-    return {"role": needed}
+def role(needed: Role, *, kiosk: bool = False) -> dict[str, Any]:
+    """`kiosk`: a kiosk account may use the route too (the scanning page and what it
+    needs); it is refused every other route, whatever role the route asks for."""
+    return {"role": needed, "kiosk": True} if kiosk else {"role": needed}
 
 
 VIEW, OPERATE, MANAGE, ADMIN = (
@@ -38,6 +40,9 @@ VIEW, OPERATE, MANAGE, ADMIN = (
     role(Role.MANAGER),
     role(Role.ADMIN),
 )
+# What the door screen uses: its page, scans (the kiosk role's scans are limited to look
+# up, check out and check in), the names of people, leaving kiosk mode, logging out.
+VIEW_AT_KIOSK, OPERATE_AT_KIOSK = role(Role.VIEWER, kiosk=True), role(Role.OPERATOR, kiosk=True)
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
@@ -87,7 +92,7 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any],
     actor: Actor | None = connection.scope.get("user")
     if actor is None:
         raise Unauthenticated("log in first")
-    actor.require(needed)
+    actor.require(needed, kiosk=bool(handler.opt.get("kiosk")))
     if connection.scope.get("method", "GET") not in csrf.SAFE_METHODS:
         if connection.scope.get("auth") == csrf.SESSION:
             await csrf.check_session_request(connection,

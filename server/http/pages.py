@@ -16,9 +16,10 @@ from msgspec import Struct
 
 from server.db import health
 from server.domain.errors import DomainError
+from server.domain.vocab import Role
 from server.http import csrf, errors
 from server.http import schemas as s
-from server.http.auth import SESSION_COOKIE, VIEW, client_address, public
+from server.http.auth import SESSION_COOKIE, VIEW, VIEW_AT_KIOSK, client_address, public
 from server.services import auth
 from server.settings import get_settings
 
@@ -81,7 +82,7 @@ class PageController(Controller):
         status; 429 and 503 carry Retry-After."""
         try:
             csrf.check_login_form(request, data.csrf)
-            secret, _ = await auth.login(data.username, data.password,
+            secret, who = await auth.login(data.username, data.password,
                                          get_settings().session_days, client_address(request))
         except DomainError as exc:
             status = next((st for cls, st in errors.STATUS if isinstance(exc, cls)), 400)
@@ -89,7 +90,9 @@ class PageController(Controller):
             return _login_page(request, next_=data.next, status=status, error=exc.message,
                                username=data.username,
                                headers={"Retry-After": str(retry)} if retry else None)
-        response = Redirect(_safe_next(data.next), status_code=303)
+        # a kiosk account has one page: the door screen
+        where = "/scan?mode=kiosk" if who.role is Role.KIOSK else _safe_next(data.next)
+        response = Redirect(where, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
             secret,
@@ -100,7 +103,7 @@ class PageController(Controller):
         )
         return response
 
-    @post("/logout", opt=VIEW, status_code=303)
+    @post("/logout", opt=VIEW_AT_KIOSK, status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         """The guard has checked the form's CSRF token (a session's unsafe request)."""
         if secret := request.cookies.get(SESSION_COOKIE):

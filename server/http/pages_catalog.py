@@ -46,6 +46,7 @@ EDIT_FIELDS = (
     "description",
     "unit_of_measure",
     "reorder_point",
+    "loan_days",
     "unit_cost",
     "barcodes",
 )
@@ -63,6 +64,8 @@ def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
         changes["reorder_point"] = parse_int(
             changes["reorder_point"], "reorder_point", optional=True
         )
+    if "loan_days" in changes:
+        changes["loan_days"] = parse_int(changes["loan_days"], "loan_days", optional=True)
     if "barcodes" in changes:
         changes["barcodes"] = changes["barcodes"].replace(",", " ").split()
     if "flags" in form:  # the edit form's checkboxes: an unticked box is not sent at all

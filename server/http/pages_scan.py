@@ -12,7 +12,7 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
-from server.http.auth import VIEW, public
+from server.http.auth import VIEW_AT_KIOSK, public
 from server.settings import get_settings
 
 
@@ -39,7 +39,7 @@ def _worker_text() -> str:
 class ScanPageController(Controller):
     include_in_schema = False
 
-    @get("/scan", opt=VIEW)
+    @get("/scan", opt=VIEW_AT_KIOSK)
     async def scan_page(self, request: Request[Any, Any, Any]) -> Template:
         user = request.scope.get("user")
         return Template(

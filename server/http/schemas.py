@@ -67,6 +67,7 @@ class ItemCreate(In):
     allow_negative: bool = False
     archived: bool = False
     custom_fields: list[CustomFieldDef] = msgspec.field(default_factory=list)
+    loan_days: int | None = None  # a check-out's default period; None: the site's; 0: no due
 
 
 class ItemUpdate(In):
@@ -81,6 +82,7 @@ class ItemUpdate(In):
     allow_negative: bool | UnsetType = UNSET
     archived: bool | UnsetType = UNSET
     custom_fields: list[CustomFieldDef] | UnsetType = UNSET
+    loan_days: int | UnsetType | None = UNSET
     version: int | UnsetType = UNSET
 
 
@@ -103,6 +105,7 @@ class ItemOut(Struct):
     version: int
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
+    loan_days: int | None = None  # None: the site's loan period applies; 0: no due date
 
 
 class ItemPage(Struct):
@@ -188,8 +191,11 @@ class MoveIn(In):
 
 class CheckOutIn(In):
     person: int | str
-    due_at: dt.datetime | None = None
+    due_at: dt.datetime | None = None  # none: the item's loan period, else the site's
     note: str = ""
+    allow_past_due: bool = False  # a due date in the past is refused (422) unless true
+    override_condition: bool = False  # lend a unit that needs repair or is damaged (manager)
+    override_reason: str | None = None  # required with override_condition; kept in the event
 
 
 class CheckInIn(In):

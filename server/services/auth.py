@@ -208,11 +208,10 @@ async def _record_failure(account: str | None, address: str, now: dt.datetime) -
         await users_repo.add_failure(account, address, now, now - throttle.WINDOW)
 
 
-async def login(username: str, password: str, days: int,
-                address: str = "") -> tuple[str, Actor]:
-    """A new session for a good username and password. Refused with TooManyAttempts (429)
-    while the account or the address is throttled, with Unauthenticated otherwise."""
-    now = clock()
+async def _good_login(username: str, password: str, address: str,
+                      now: dt.datetime) -> tuple[dict[str, Any], str, str]:
+    """The user row, throttle key and stored hash of a good username and password; refused
+    (and counted) as login() says."""
     account = _account_key(username)
     await _check_throttle(account, address, now)
     name = username.strip()
@@ -224,6 +223,38 @@ async def login(username: str, password: str, days: int,
         log.warning("login failed: user %r from address %s", account, address)
         raise Unauthenticated("wrong username or password", field="password")
     assert stored is not None
+    return user, account, stored
+
+
+async def confirm_login(username: str, password: str, address: str = "") -> Actor:
+    """Who a username and password belong to, without opening a session (a manager
+    unlocking a kiosk screen): throttled and counted exactly like a login."""
+    user, account, _ = await _good_login(username, password, address, clock())
+    async with write_transaction():
+        await users_repo.clear_account_failures(account)
+    return Actor(user["id"], user["username"], Role(user["role"]))
+
+
+async def confirm_secret(kind: str, given: str, expected: str, address: str = "") -> None:
+    """A shared secret such as the kiosk PIN, throttled like a login of the account
+    `kind` (a short PIN must not be guessed by trying them all): Unauthenticated when
+    wrong, TooManyAttempts while throttled."""
+    now = clock()
+    await _check_throttle(kind, address, now)
+    if not expected or not secrets.compare_digest(given.encode(), expected.encode()):
+        await _record_failure(kind, address, now)
+        log.warning("wrong %s from address %s", kind, address)
+        raise Unauthenticated(f"wrong {kind}", field="pin")
+    async with write_transaction():
+        await users_repo.clear_account_failures(kind)
+
+
+async def login(username: str, password: str, days: int,
+                address: str = "") -> tuple[str, Actor]:
+    """A new session for a good username and password. Refused with TooManyAttempts (429)
+    while the account or the address is throttled, with Unauthenticated otherwise."""
+    now = clock()
+    user, account, stored = await _good_login(username, password, address, now)
     better = await passwords.hash_password(password) if passwords.needs_rehash(stored) else None
     secret = secrets.token_urlsafe(32)
     async with write_transaction():

@@ -13,10 +13,12 @@ from server.domain.barcodes import normalize_gtin
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
 from server.domain.items import Item, check_custom_fields, check_name, check_sku
+from server.domain.loans import check_loan_days
 from server.domain.vocab import EventKind, Tracking
 
 EDITABLE = ("sku", "name", "description", "category", "unit_of_measure", "barcodes",
-            "reorder_point", "unit_cost", "allow_negative", "archived", "custom_fields")
+            "reorder_point", "unit_cost", "allow_negative", "archived", "custom_fields",
+            "loan_days")
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
@@ -38,6 +40,8 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif key == "unit_cost":
             out[key] = _money(value)
+        elif key == "loan_days":
+            out[key] = check_loan_days(value)
         elif key in ("allow_negative", "archived"):
             out[key] = bool(value)
         elif key == "custom_fields":

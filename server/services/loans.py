@@ -15,6 +15,7 @@ from server.domain.loans import Loan
 from server.domain.stock import StockKey
 from server.domain.tags import InvalidTag, Tag, TagKind
 from server.services import units as unit_service
+from server.services.due_dates import due_for
 
 
 async def _active_person(person_id: int) -> dict[str, Any]:
@@ -41,12 +42,14 @@ async def lend(
     lot_id: int | None = None,
     due_at: dt.datetime | None = None,
     note: str = "",
+    allow_past_due: bool = False,
 ) -> int:
     """Move `quantity` of a quantity or lot item from a location's stock into a loan held by
-    the person. Returns the event id."""
-    due = rules.normalize_due(due_at)
+    the person. No due date given: the item's loan period, else the site's. Returns the
+    event id."""
     async with write_transaction():
         item = await items_repo.get(item_id, share=True)
+        due = due_for(due_at, item.loan_days, allow_past=allow_past_due)
         await _active_person(person_id)
         where = await places_repo.location(location_id=from_location_id)
         key = StockKey(item.id, from_location_id, lot_id)
@@ -150,6 +153,7 @@ async def bulk_check_out(
     due_at: dt.datetime | None = None,
     all_or_nothing: bool = False,
     note: str = "",
+    allow_past_due: bool = False,
 ) -> dict[str, Any]:
     """Check out each unit tag to one person. Each code gets a result. With
     `all_or_nothing`, the whole list is one transaction: every code is still tried (so the
@@ -160,6 +164,8 @@ async def bulk_check_out(
     if len(codes) > 500:
         raise InvalidInput("at most 500 codes in one request", field="codes")
     due = rules.normalize_due(due_at)
+    if due is not None:  # refused once for the whole list, not once per code
+        due_for(due, None, allow_past=allow_past_due)
     await _active_person(person_id)
     results: list[dict[str, Any]] = []
 
@@ -169,7 +175,8 @@ async def bulk_check_out(
             if tag in seen:
                 raise Conflict(f"unit {tag} is listed twice", field="codes", code="duplicate")
             seen.add(tag)
-            event = await unit_service.check_out(actor, tag, person_id, due_at=due, note=note)
+            event = await unit_service.check_out(actor, tag, person_id, due_at=due, note=note,
+                                                 allow_past_due=allow_past_due)
             results.append(
                 {
                     "code": code,

@@ -5,6 +5,7 @@ domain error that becomes the scan's refusal."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +18,8 @@ from server.domain.serials import check_serial
 from server.domain.stock import check_quantity
 from server.domain.tags import Tag, TagKind
 from server.domain.units import Unit
-from server.domain.vocab import EventKind, Status, Tracking
-from server.services import lookup, stock, units
+from server.domain.vocab import Condition, EventKind, Status, Tracking
+from server.services import due_dates, lookup, stock, units
 from server.services.resolve import AMBIGUOUS, ITEM, LOT, UNIT, UNKNOWN, Resolution
 
 
@@ -41,6 +42,9 @@ class ScanCommand:
     expires_on: dt.date | None = None
     serial: str | None = None
     note: str = ""
+    allow_past_due: bool = False  # check-out: a due date in the past is meant (else refused)
+    override_condition: bool = False  # check-out of a unit that needs repair: a manager's call
+    override_reason: str | None = None
 
 
 @dataclass
@@ -120,21 +124,26 @@ def _counted_item(res: Resolution, doing: str) -> int:
     return res.item_id
 
 
+def _due_words(due_at: dt.datetime | None) -> str:
+    return f", due {rules.when(due_at, due_dates.clock())}" if due_at else ""
+
+
 async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     person = await _person(cmd.person, "a check-out")
-    due = f", due {rules.when(cmd.due_at, dt.datetime.now(dt.UTC))}" if cmd.due_at else ""
     if res.kind == UNIT:
         assert res.tag is not None
         try:
             event = await units.check_out(
-                actor, res.tag, person["id"], due_at=cmd.due_at, note=cmd.note, person=person
+                actor, res.tag, person["id"], due_at=cmd.due_at, note=cmd.note, person=person,
+                allow_past_due=cmd.allow_past_due,
+                override_reason=(cmd.override_reason or "") if cmd.override_condition else None,
             )
         except Conflict as error:
             raise await _explain(error, res) from None
         row = await _unit_row(res)
         return Outcome(
             res,
-            f"{_unit_name(row)} checked out to {person['name']}{due}",
+            f"{_unit_name(row)} checked out to {person['name']}{_due_words(row['due_at'])}",
             UNIT,
             res.id,
             event,
@@ -148,6 +157,7 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     )
     quantity = _quantity(cmd, "a check-out of a count")
     lot_id = await loans.lot_id_for(item.id, _lot_code(cmd, res))
+    due_at = due_dates.due_for(cmd.due_at, item.loan_days, allow_past=cmd.allow_past_due)
     event = await loans.lend(
         actor,
         item.id,
@@ -155,12 +165,17 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
         person["id"],
         quantity,
         lot_id=lot_id,
-        due_at=cmd.due_at,
+        due_at=due_at,
         note=cmd.note,
+        allow_past_due=True,  # checked just above
     )
     what = rules.count_of(quantity, item.name, item.unit_of_measure)
     return Outcome(
-        res, f"{what} lent to {person['name']} from {source['name']}{due}", res.kind, res.id, event
+        res,
+        f"{what} lent to {person['name']} from {source['name']}{_due_words(due_at)}",
+        res.kind,
+        res.id,
+        event,
     )
 
 
@@ -168,6 +183,9 @@ async def _explain(error: Conflict, res: Resolution) -> Conflict:
     """A refusal in words for the phone: who has it, since when; what state it is in."""
     row = await _unit_row(res)
     name = _unit_name(row)
+    if error.code == "unit_not_working":  # "Cordless drill U-0000003 needs repair: chuck slips"
+        return Conflict(error.message.replace(f"unit {row['tag']}", name, 1), code=error.code,
+                        details=error.details)
     if error.code == "unit_checked_out" and row["custodian"] is not None:
         since = await scans_repo.checked_out_at(row["id"])
         when = f" since {rules.when(since, dt.datetime.now(dt.UTC))}" if since else ""
@@ -214,7 +232,9 @@ async def check_in(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
         message = f"{_unit_name(row)} checked in to {row['location_name']}"
         if cmd.condition and cmd.condition != "working":
             message += f", marked {cmd.condition.replace('_', ' ')}"
-        return Outcome(res, message, UNIT, res.id, event, row=row)
+        # back broken: the page offers to send it to repair in one tap
+        fix = ("send_to_repair",) if row["condition"] != Condition.WORKING.value else ()
+        return Outcome(res, message, UNIT, res.id, event, actions=fix, row=row)
     from server.services import loans
 
     item = await items_repo.get(_counted_item(res, "check in"))
@@ -348,14 +368,30 @@ async def audit(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     return Outcome(res, message, res.kind, res.id, audit=result)
 
 
-HANDLERS = {
-    "move": move,
-    "check_out": check_out,
-    "check_in": check_in,
-    "receive": receive,
-    "consume": consume,
-    "claim": claim,
-    "audit": audit,
+Handler = Callable[[Actor, ScanCommand, Resolution], Awaitable[Outcome]]
+
+
+def _as_role_allows(action: str, handler: Handler) -> Handler:
+    """A kiosk account scans only to look up, check out and check in (403 otherwise)."""
+
+    async def checked(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
+        actor.require_scan(action)
+        return await handler(actor, cmd, res)
+
+    return checked
+
+
+HANDLERS: dict[str, Handler] = {
+    action: _as_role_allows(action, handler)
+    for action, handler in {
+        "move": move,
+        "check_out": check_out,
+        "check_in": check_in,
+        "receive": receive,
+        "consume": consume,
+        "claim": claim,
+        "audit": audit,
+    }.items()
 }
 
 

@@ -8,7 +8,7 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from server.db import counters, items_repo, ledger, places_repo, units_repo
+from server.db import counters, custody_repo, items_repo, ledger, places_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import units as rules
 from server.domain.actors import Actor
@@ -18,7 +18,8 @@ from server.domain.items import check_custom_values
 from server.domain.serials import check_serial, plan_serials
 from server.domain.tags import TagKind
 from server.domain.units import Unit
-from server.domain.vocab import Condition, EventKind, Status, Tracking
+from server.domain.vocab import Condition, EventKind, Role, Status, Tracking
+from server.services.due_dates import due_for
 
 
 def _enum(cls: Any, value: Any, field: str) -> Any:
@@ -155,7 +156,13 @@ async def move_unit(actor: Actor, tag: str, location_id: int, note: str = "", *,
 
 
 async def check_out(actor: Actor, tag: str, person_id: int, *, due_at: dt.datetime | None = None,
-                    note: str = "", person: dict[str, Any] | None = None) -> int:
+                    note: str = "", person: dict[str, Any] | None = None,
+                    allow_past_due: bool = False, override_reason: str | None = None) -> int:
+    """No due date given: the item's loan period, else the site's. A unit that needs
+    repair or is damaged is refused unless a manager gives `override_reason`."""
+    if override_reason is not None:
+        actor.require(Role.MANAGER)
+
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
         nonlocal person
         if person is None or person["id"] != person_id:
@@ -168,7 +175,12 @@ async def check_out(actor: Actor, tag: str, person_id: int, *, due_at: dt.dateti
             raise Conflict(f"unit {unit.tag} is already checked out to {holder['name']}",
                            code="unit_checked_out",
                            details={"custodian": holder["tag"]})
-        return rules.apply(unit, "check_out", person_id=person_id, due_at=due_at, note=note)
+        due = due_for(due_at, None if due_at else await custody_repo.item_loan_days(unit.item_id),
+                      allow_past=allow_past_due)
+        why = "" if unit.condition is Condition.WORKING else \
+            await custody_repo.condition_note(unit.id)
+        return rules.apply(unit, "check_out", person_id=person_id, due_at=due, note=note,
+                           condition_note=why, override_reason=override_reason)
     return await _change(actor, tag, step)
 
 

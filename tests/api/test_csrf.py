@@ -170,7 +170,8 @@ def test_every_cookie_is_secure_under_https(client, https):
                         follow_redirects=False)
     assert saved.status_code == 422  # no token 99: the page again, no flash
     answer = client.post("/tokens", data={"csrf": page_csrf(client), "name": "x"})
-    flash = client.post("/tokens/revoke", data={"csrf": page_csrf(client), "token": "5"},
+    made = next(t["id"] for t in ok(client.get("/api/v1/tokens")) if t["name"] == "x")
+    flash = client.post("/tokens/revoke", data={"csrf": page_csrf(client), "token": str(made)},
                         follow_redirects=False)
     assert flash.status_code == 303, flash.text[:300]
     cookie = flash.headers["set-cookie"]

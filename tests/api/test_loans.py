@@ -132,7 +132,8 @@ def test_loans_list_units_and_quantities_and_the_overdue_ones(manager, operator)
     late, on_time = make_units(manager, drills["id"], shelf["tag"], count=2)
     ok(
         operator.post(
-            f"/api/v1/units/{late['tag']}/check-out", json={"person": dana["tag"], "due_at": PAST}
+            f"/api/v1/units/{late['tag']}/check-out",
+            json={"person": dana["tag"], "due_at": PAST, "allow_past_due": True},
         )
     )
     ok(
@@ -149,6 +150,7 @@ def test_loans_list_units_and_quantities_and_the_overdue_ones(manager, operator)
             "person": dana["tag"],
             "quantity": 2,
             "due_at": PAST,
+            "allow_past_due": True,  # a loan recorded after the fact
         },
     )
     every = ok(operator.get("/api/v1/loans"))

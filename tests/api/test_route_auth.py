@@ -45,6 +45,12 @@ MINIMUM = {
     ("POST", "/api/v1/tokens"): "viewer",
 }
 
+# Everything a kiosk account (the door screen) may call; it is refused every other route.
+KIOSK = {("GET", "/scan"), ("POST", "/api/v1/scans"), ("POST", "/api/v1/scans/batch"),
+         ("GET", "/api/v1/scans/lookup"), ("GET", "/api/v1/users/me"),
+         ("GET", "/api/v1/users/me/csrf"), ("GET", "/api/v1/kiosk/people"),
+         ("POST", "/api/v1/kiosk/unlock"), ("POST", "/logout")}
+
 _PARAM = re.compile(r"\{(\w+):(\w+)\}")
 
 
@@ -149,6 +155,26 @@ def test_each_role_gets_403_below_a_routes_role_and_passes_the_guard_at_or_above
         else:
             assert answer.status_code not in (401, 403), (role, method, path, answer.text)
         assert answer.status_code < 500, (role, method, path, answer.text)
+
+
+def test_the_kiosk_routes_are_exactly_the_door_screens(client):
+    marked = {(m, p) for m, p, h in routes(client) if h.opt.get("kiosk")}
+    assert marked == KIOSK
+
+
+def test_a_kiosk_account_gets_403_naming_its_role_everywhere_but_the_door_screen(client):
+    kiosk = As(client, "kiosk")
+    for method, path, handler in routes(client):
+        if handler.opt.get("public") or (method, path) == ("POST", "/logout"):
+            continue
+        answer = call(client, method, path, kiosk.headers)
+        if (method, path) in KIOSK:
+            assert answer.status_code not in (401, 403), (method, path, answer.text)
+        else:
+            assert answer.status_code == 403, (method, path, answer.status_code)
+            assert answer.json()["code"] == "forbidden"
+            assert "kiosk" in answer.json()["detail"], (method, path)
+        assert answer.status_code < 500, (method, path, answer.text)
 
 
 def test_a_viewer_gets_403_on_every_api_write_except_its_own_tokens(client):

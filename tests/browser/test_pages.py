@@ -133,7 +133,7 @@ def test_screenshots_of_the_unit_page_and_the_dashboard(login_as, pages_server, 
     sam = pages_server.api("GET", "/api/v1/people", params={"q": "Sam"})["people"][0]["tag"]
     pages_server.api("POST", f"/api/v1/units/{late}/check-out",
                      json={"person": sam, "due_at": "2026-01-05T17:00:00Z",
-                           "note": "training day"})
+                           "allow_past_due": True, "note": "training day"})
     beans = pages_server.api("GET", "/api/v1/stock", params={"item": "COF-ESP-1KG"})["stock"]
     shelf = max(beans, key=lambda s: s["quantity"])
     pages_server.api("POST", "/api/v1/stock/consume",
