@@ -100,6 +100,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             weakref.WeakKeyDictionary()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._reader: sqlite3.Connection | None = None  # see _read_inline
+        self._prober: sqlite3.Connection | None = None  # see probe
         self._reader_deadline = 0.0
         self.inline_fallbacks = 0  # inline reads that gave up and went to the pool
         self.opened = 0  # connections opened so far (the benchmark reads it)
@@ -133,9 +134,7 @@ class PooledSQLiteEngine(SQLiteEngine):
             self._open_count = 0
             self._overflow = set()
             self._write_lock = asyncio.Lock()
-            if self._reader is not None:
-                self._reader.close()
-            self._reader = None
+            self._close_own_connections()
             self._loop = loop
 
     def write_lock(self) -> asyncio.Lock:
@@ -235,29 +234,36 @@ class PooledSQLiteEngine(SQLiteEngine):
         idle, self._idle = self._idle, []
         for conn in idle:
             self._discard(conn)
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._close_own_connections()
 
     async def probe(self) -> None:
         """A cheap check that this process could write now (for /healthz): BEGIN IMMEDIATE
-        and ROLLBACK, writing nothing. Raises what a write would: busy when another
-        process holds the write lock for longer than HEALTH_WAIT_MS."""
+        and ROLLBACK, writing nothing, on a connection of its own that never waits (two
+        statements on the event loop's thread). Only when another process holds the write
+        lock does it wait, on a pooled connection's thread, up to HEALTH_WAIT_MS; raises
+        what a write would (busy, I/O error)."""
         async with self.write_lock():
-            conn = await self._acquire()
-            raw = self._raw[conn]
+            if self._prober is None:
+                self._prober = sqlite3.connect(
+                    **{**self.connection_kwargs, "timeout": 0, "check_same_thread": False}
+                )
             try:
-                raw.execute("PRAGMA busy_timeout = 0")
-                try:
-                    raw.execute("BEGIN IMMEDIATE")
-                except sqlite3.OperationalError as exc:
-                    if exc.sqlite_errorcode not in _GIVE_UP:
-                        raise
-                    wait = min(self.busy_timeout_ms, HEALTH_WAIT_MS)
-                    await conn.execute(f"PRAGMA busy_timeout = {wait}")
-                    await conn.execute("BEGIN IMMEDIATE")  # on the connection's thread
-                raw.execute("ROLLBACK")
-                raw.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
+                self._prober.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode not in _GIVE_UP:
+                    self._prober.close()
+                    self._prober = None
+                    raise
+            else:
+                self._prober.execute("ROLLBACK")
+                return
+            conn = await self._acquire()  # another process writes: wait a little for it
+            wait = min(self.busy_timeout_ms, HEALTH_WAIT_MS)
+            try:
+                await conn.execute(f"PRAGMA busy_timeout = {wait}")
+                await conn.execute("BEGIN IMMEDIATE")
+                await conn.execute("ROLLBACK")
+                await conn.execute(f"PRAGMA busy_timeout = {self.busy_timeout_ms}")
             except BaseException:
                 self._discard(conn)
                 raise
@@ -279,10 +285,15 @@ class PooledSQLiteEngine(SQLiteEngine):
         return _PooledTransaction(self, transaction_type=transaction_type,
                                   allow_nested=allow_nested)
 
+    def _close_own_connections(self) -> None:
+        """The inline reader's and the prober's, opened on the event loop's thread."""
+        for conn in (self._reader, self._prober):
+            if conn is not None:
+                conn.close()
+        self._reader = self._prober = None
+
     async def close_pool(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        self._close_own_connections()
         idle, self._idle = self._idle, []
         self._open_count -= len(idle)
         for conn in idle:

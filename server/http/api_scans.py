@@ -57,7 +57,7 @@ class ScanIn(In):
     quantity: int | None = None
     device_id: str = ""
     scanned_at: dt.datetime | None = None
-    idempotency_key: str | None = None
+    idempotency_key: str | None = None  # made on the device; unique per user
     audit: int | None = None
     item: int | str | None = None  # claim: the item of the new unit (id or SKU)
     lot: str | None = None  # when the code carries no lot (GS1 AI 10 fills it in)
@@ -237,7 +237,10 @@ SCAN_ANSWERS = openapi.answers(
     description="The scan answer. A refusal has the same shape with `ok` false, an `error` "
     "and the refusal's status (404 unknown code, 409 refused by the current state, 422 "
     "something missing, 403 role too low, 503 try again later). A replayed idempotency key "
-    "answers the first answer again, with `Idempotent-Replay: true`.",
+    "answers the first answer again, with `Idempotent-Replay: true`; keys are scoped per "
+    "user (the same key from another user is another scan), and one user's key reused for "
+    "another code or action is refused (422 `idempotency_key_reused`). A 503 (try again "
+    "later) is never stored as the answer: the retry is applied.",
 )
 
 
