@@ -1,4 +1,4 @@
-"""Users, API tokens, web sessions, failed logins and the auth revision."""
+"""Users, API tokens, web sessions and failed logins."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ from server.db.rows import for_update
 from server.db.tables import ApiToken, Session, User
 from server.domain.errors import NotFound
 from server.domain.throttle import Failures
-
-AUTH_REVISION = "auth_revision"  # its row in the counter table
 
 
 async def by_name(username: str) -> dict[str, Any] | None:
@@ -56,7 +54,7 @@ async def update_user(user_id: int, values: dict[Any, Any]) -> None:
 
 async def list_users() -> list[dict[str, Any]]:
     return await User.select(User.id, User.username, User.role, User.active,
-                             User.created_at).order_by(User.username)
+                             User.created_at, User.time_zone).order_by(User.username)
 
 
 async def insert_session(user_id: int, token_hash: str, expires: dt.datetime) -> None:
@@ -73,7 +71,7 @@ async def end_sessions(user_id: int) -> None:
 
 async def session_user(token_hash: str, now: dt.datetime) -> dict[str, Any] | None:
     rows = await fetch(
-        "SELECT u.id, u.username, u.role, s.expires_at FROM web_session s "
+        "SELECT u.id, u.username, u.role, u.time_zone, s.expires_at FROM web_session s "
         "JOIN app_user u ON u.id = s.user "
         "WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}",
         token_hash, now, True)
@@ -82,7 +80,7 @@ async def session_user(token_hash: str, now: dt.datetime) -> dict[str, Any] | No
 
 async def token_user(token_hash: str) -> dict[str, Any] | None:
     rows = await fetch(
-        "SELECT u.id, u.username, u.role, t.id AS token_id FROM api_token t "
+        "SELECT u.id, u.username, u.role, u.time_zone, t.id AS token_id FROM api_token t "
         "JOIN app_user u ON u.id = t.user "
         "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND u.active = {}",
         token_hash, True)
@@ -99,19 +97,6 @@ async def set_password_hash(user_id: int, old: str, new: str) -> None:
     """A stronger hash of the same password, unless the password changed meanwhile."""
     await fetch("UPDATE app_user SET password_hash = {} WHERE id = {} AND password_hash = {}",
                 new, user_id, old)
-
-
-# The auth revision: bumped in the transaction of every change that can end or alter a
-# login, read by every server process on every authenticated request (services/auth.py).
-
-async def auth_revision() -> int:
-    rows = await fetch("SELECT value FROM counter WHERE name = {}", AUTH_REVISION)
-    return int(rows[0]["value"]) if rows else 0
-
-
-async def bump_auth_revision() -> None:
-    await fetch("INSERT INTO counter (name, value) VALUES ({}, 1) "
-                "ON CONFLICT (name) DO UPDATE SET value = counter.value + 1", AUTH_REVISION)
 
 
 # Failed logins and bad API tokens, one row per failure and key (kind "account": the

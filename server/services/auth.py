@@ -16,8 +16,9 @@ entries, keyed by the secret's hash, for LOGIN_CACHE_S seconds at most and never
 session's end). Every change that can end or alter a login (revoking a token, logging out,
 changing a user's role, password or active flag) bumps the auth revision, a row of the
 counter table, in the same transaction as the change. Each authenticated request first
-reads the revision (one indexed single-row SELECT); when it differs from the one this
-process's cache was filled under, the cache is emptied. A lookup stores its answer only
+reads the revision (one indexed single-row SELECT, shared by concurrent requests: see
+db/auth_revision.py); when it differs from the one this process's cache was filled under,
+the cache is emptied. A lookup stores its answer only
 if the revision it read before looking up is still current, so an answer read before a
 change cannot outlive it.
 
@@ -36,7 +37,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from server.db import ledger, users_repo
+from server.db import auth_revision, ledger, users_repo
 from server.db.engine import write_transaction
 from server.domain import throttle
 from server.domain.actors import Actor
@@ -48,6 +49,7 @@ from server.domain.errors import (
     Unauthenticated,
 )
 from server.domain.events import EventDraft
+from server.domain.timezones import check_zone_name
 from server.domain.users import keep_an_admin
 from server.domain.vocab import EventKind, Role
 from server.services import passwords
@@ -89,7 +91,7 @@ def forget_logins() -> None:
 
 
 async def _current_revision() -> int:
-    revision = await users_repo.auth_revision()
+    revision = await auth_revision.read()
     if revision != _revision[0]:
         _logins.clear()
         _revision[0] = revision
@@ -152,8 +154,13 @@ async def create_user(actor: Actor, username: str, role: str, password: str) -> 
 
 
 async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
-                      active: bool | None = None, password: str | None = None) -> None:
+                      active: bool | None = None, password: str | None = None,
+                      time_zone: str | None = None) -> None:
+    """None leaves a field as it is; `time_zone` "" clears the user's zone (their
+    browser's is used, else the site's)."""
     changes: dict[str, Any] = {}
+    if time_zone is not None:
+        changes["time_zone"] = check_zone_name(time_zone)
     if role is not None:
         changes["role"] = _role(role).value
     if active is not None:
@@ -171,7 +178,7 @@ async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
         await users_repo.update_user(user_id, changes)
         if changes.get("active") is False or "password_hash" in changes:
             await users_repo.end_sessions(user_id)
-        await users_repo.bump_auth_revision()
+        await auth_revision.bump()
         shown = {k: v for k, v in changes.items() if k != "password_hash"}
         if "password_hash" in changes:
             shown["password"] = "changed"
@@ -232,7 +239,7 @@ async def confirm_login(username: str, password: str, address: str = "") -> Acto
     user, account, _ = await _good_login(username, password, address, clock())
     async with write_transaction():
         await users_repo.clear_account_failures(account)
-    return Actor(user["id"], user["username"], Role(user["role"]))
+    return Actor(user["id"], user["username"], Role(user["role"]), user["time_zone"])
 
 
 async def confirm_secret(kind: str, given: str, expected: str, address: str = "") -> None:
@@ -263,13 +270,13 @@ async def login(username: str, password: str, days: int,
         await users_repo.clear_account_failures(account)
         await users_repo.insert_session(user["id"], secret_hash(secret),
                                         now + dt.timedelta(days=days))
-    return secret, Actor(user["id"], user["username"], Role(user["role"]))
+    return secret, Actor(user["id"], user["username"], Role(user["role"]), user["time_zone"])
 
 
 async def logout(session_secret: str) -> None:
     async with write_transaction():
         await users_repo.delete_session(secret_hash(session_secret))
-        await users_repo.bump_auth_revision()
+        await auth_revision.bump()
     forget_logins()
 
 
@@ -295,7 +302,7 @@ async def actor_for_session(secret: str) -> Actor | None:
     row = await users_repo.session_user(key[1:], now)
     if row is None:
         return None
-    actor = Actor(row["id"], row["username"], Role(row["role"]))
+    actor = Actor(row["id"], row["username"], Role(row["role"]), row["time_zone"])
     left = (row["expires_at"] - now).total_seconds()
     _remember(key, _Login(actor, time.monotonic() + min(LOGIN_CACHE_S, left)), revision)
     return actor
@@ -311,7 +318,7 @@ async def actor_for_token(token: str) -> Actor | None:
         row = await users_repo.token_user(key[1:])
         if row is None:
             return None
-        hit = _Login(Actor(row["id"], row["username"], Role(row["role"])),
+        hit = _Login(Actor(row["id"], row["username"], Role(row["role"]), row["time_zone"]),
                      time.monotonic() + LOGIN_CACHE_S, int(row["token_id"]))
         _remember(key, hit, revision)
     assert hit.token_id is not None
@@ -371,7 +378,7 @@ async def revoke_token(actor: Actor, token_id: int) -> None:
         if token["revoked_at"] is not None:
             raise Conflict(f"token {token_id} is already revoked", code="no_change")
         await users_repo.revoke_token(token_id, clock())
-        await users_repo.bump_auth_revision()
+        await auth_revision.bump()
         await ledger.record(actor, EventDraft(kind=EventKind.TOKEN_REVOKED, details={
             "token_id": token_id, "user_id": token["user"]}))
     forget_logins()
