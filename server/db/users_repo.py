@@ -24,10 +24,6 @@ async def by_id(user_id: int) -> dict[str, Any]:
     return row
 
 
-async def count_admins() -> int:
-    return int(await User.count().where((User.role == "admin") & (User.active == True)))  # noqa: E712
-
-
 async def lock_user_and_admins(user_id: int) -> tuple[dict[str, Any], int]:
     """The user's row and how many active admins there are besides them, every one of
     these rows locked until the end of the transaction on PostgreSQL (SQLite's IMMEDIATE

@@ -382,7 +382,3 @@ async def revoke_token(actor: Actor, token_id: int) -> None:
         await ledger.record(actor, EventDraft(kind=EventKind.TOKEN_REVOKED, details={
             "token_id": token_id, "user_id": token["user"]}))
     forget_logins()
-
-
-# Kept for callers that hash outside a request (the CLI, test seeds)
-hash_password = passwords.hash_now

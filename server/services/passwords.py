@@ -4,12 +4,13 @@
 Hashes made before argon2id (`scrypt$salt$digest`, n = 2**14, r = 8, p = 1) still verify;
 `needs_rehash` says when a login should store a new hash of the password it just checked.
 
-Hashing is slow on purpose, so it never runs on the event loop: HASH_THREADS threads
-(argon2-cffi and hashlib.scrypt release the GIL) do it, and at most HASH_QUEUE more hashes
-may wait for them (per server process). Beyond that a login is refused at once with Busy
-(503, Retry-After) instead of joining a queue that only grows: a flood of logins keeps two
-threads busy and no more, and scans keep the event loop and the other core. A slot is
-given back when its hash has really ended, not when the request waiting for it goes away.
+Hashing is slow on purpose, so it never runs on the event loop: HASH_THREADS threads do it
+(argon2-cffi and hashlib.scrypt release the GIL), all cores but one and at most two, so one
+on a 2-core machine; at most HASH_QUEUE more hashes may wait for them (per server process).
+Beyond that a login is refused at once with Busy (503, Retry-After) instead of joining a
+queue that only grows: a flood of logins keeps those threads busy and no more, and scans
+keep the event loop and a core. A slot is given back when its hash has really ended, not
+when the request waiting for it goes away.
 
 A username that does not exist costs a hash too (`check` against a dummy hash), so the
 answer's timing does not tell which usernames are real."""
@@ -21,6 +22,7 @@ import base64
 import concurrent.futures as cf
 import hashlib
 import hmac
+import os
 import secrets
 import threading
 from collections.abc import Callable
@@ -33,7 +35,8 @@ from server.domain.errors import Busy
 
 T = TypeVar("T")
 
-HASH_THREADS = 2
+# All cores but one (at most two): a flood of logins leaves a core to the event loop.
+HASH_THREADS = max(1, min(2, (os.cpu_count() or 2) - 1))
 HASH_QUEUE = 32
 BUSY_RETRY_S = 2
 
