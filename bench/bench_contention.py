@@ -23,8 +23,10 @@
      a reverse proxy (X-Forwarded-For, trusted from 127.0.0.1), so the per-address limit
      does not stop the flood and hashing really happens; `--flood-addresses one` sends
      all from one address.
-   Each phase has a warm-up (`--warmup`, `--load-warmup`: the first PDF starts the
-   worker process) and a measured window of `--duration` seconds.
+   Idle and loaded windows of `--duration` seconds (4) take turns `--rounds` times (3),
+   so that the neighbours' load on a shared machine falls on both alike. The load runs
+   `--load-warmup` seconds before its first window (the first PDF starts the worker
+   process), 1 s before the others; an idle window starts when the load has ended.
 4. The server is stopped and `tagtrack verify` runs.
 
 Output (key=value): per phase, scans per second and p50/p95/p99, /healthz p50/p99, server
@@ -33,7 +35,8 @@ CPU; the PDFs (answers by status, seconds each), the logins (answers by status);
 The whole run takes about a minute (under two) with the defaults.
 
 Run: .venv/bin/python bench/bench_contention.py [--engine sqlite|postgres] [--units 20000]
-     [--clients 16] [--scan-rate 250] [--duration 12] [--pdf-clients 1] [--flood-clients 8]
+     [--clients 16] [--scan-rate 250] [--duration 4] [--rounds 3] [--pdf-clients 1]
+     [--flood-clients 8]
      [--flood-addresses many|one] [--serve-arg=--flag ...] [--keep]
 """
 
@@ -247,21 +250,30 @@ async def run_client(cfg: dict[str, Any]) -> dict[str, Any]:
             await asyncio.sleep(0.25)
         rec.phase = None
         wall = time.perf_counter() - wall0
-        rec.cpu[name] = (proc_cpu_s(pid) - cpu0) / wall
-        rec.cpu[f"{name}_workers"] = (children_cpu_s(pid) - kids0) / wall
+        rec.cpu[name] = rec.cpu.get(name, 0.0) + (proc_cpu_s(pid) - cpu0) / wall
+        rec.cpu[f"{name}_workers"] = (rec.cpu.get(f"{name}_workers", 0.0)
+                                      + (children_cpu_s(pid) - kids0) / wall)
 
     await asyncio.sleep(cfg["warmup"])
-    await window("idle")
-    load = [asyncio.create_task(pdf_client(cfg, rec, stop_load))
-            for _ in range(cfg["pdf_clients"])]
-    load += [asyncio.create_task(flood_client(cfg, k, rec, stop_load))
-             for k in range(cfg["flood_clients"])]
-    await asyncio.sleep(cfg["load_warmup"])
-    await window("loaded")
-    stop_load.set()
+    for round_ in range(cfg["rounds"]):
+        # idle and loaded windows take turns, so the neighbours' load on a shared machine
+        # falls on both alike
+        await window("idle")
+        stop_load.clear()
+        load = [asyncio.create_task(pdf_client(cfg, rec, stop_load))
+                for _ in range(cfg["pdf_clients"])]
+        load += [asyncio.create_task(flood_client(cfg, k, rec, stop_load))
+                 for k in range(cfg["flood_clients"])]
+        await asyncio.sleep(cfg["load_warmup"] if round_ == 0 else 1.0)
+        await window("loaded")
+        stop_load.set()
+        # the next idle window starts when the load has ended (a PDF in flight included)
+        await asyncio.wait(load, timeout=60)
     stop_scans.set()
-    # a PDF in flight may take seconds; the scans end at their next answer
-    await asyncio.wait(background + load, timeout=30)
+    await asyncio.wait(background, timeout=30)
+    for phase in ("idle", "loaded"):
+        for key in (phase, f"{phase}_workers"):
+            rec.cpu[key] = rec.cpu.get(key, 0.0) / cfg["rounds"]
     return {"latency": rec.latency, "statuses": rec.statuses, "cpu": rec.cpu,
             "totals": rec.totals, "rss_peak_mb": max(rec.rss, default=0.0)}
 
@@ -311,7 +323,7 @@ def prepare(port: int, token: str) -> int:
 
 
 def run_load(cfg: dict[str, Any]) -> dict[str, Any]:
-    budget = cfg["warmup"] + cfg["load_warmup"] + 2 * cfg["duration"] + 60
+    budget = cfg["warmup"] + cfg["load_warmup"] + cfg["rounds"] * (2 * cfg["duration"] + 20) + 60
     done = subprocess.run([sys.executable, __file__, "--client"], input=json.dumps(cfg),
                           capture_output=True, text=True, timeout=budget, check=False)
     for line in done.stdout.splitlines():
@@ -333,7 +345,7 @@ def report(result: dict[str, Any], cfg: dict[str, Any]) -> None:
     lat, st, cpu = result["latency"], result["statuses"], result["cpu"]
     for phase in ("idle", "loaded"):
         scans_ = lat.get(phase, {}).get("scan", [])
-        rate = len(scans_) / cfg["duration"]
+        rate = len(scans_) / (cfg["duration"] * cfg["rounds"])
         print(f"[{phase}] scans_per_s={rate:.0f} {summary(scans_)} "
               f"server_cpu={cpu.get(phase, 0):.2f} "
               f"worker_cpu={cpu.get(f'{phase}_workers', 0):.2f}")
@@ -354,7 +366,7 @@ def report(result: dict[str, Any], cfg: dict[str, Any]) -> None:
     logins = Counter({k.split()[1]: v for k, v in totals.items() if k.startswith("login ")})
     in_window = sum(v for k, v in st.get("loaded", {}).items() if k.startswith("login "))
     print(f"[load] login_attempts={sum(logins.values())} per_s_in_window="
-          f"{in_window / cfg['duration']:.0f} by_kind_status="
+          f"{in_window / (cfg['duration'] * cfg['rounds']):.0f} by_kind_status="
           + json.dumps(dict(sorted(logins.items()))))
     p99 = [percentiles(lat[p]["scan"])["p99"] if lat.get(p, {}).get("scan") else 0.0
            for p in ("idle", "loaded")]
@@ -373,8 +385,10 @@ async def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--scan-rate", type=float, default=250.0,
                         help="scans per second from all devices; 0: as fast as they can")
-    parser.add_argument("--duration", type=float, default=12.0,
-                        help="measured seconds of each phase")
+    parser.add_argument("--duration", type=float, default=4.0,
+                        help="measured seconds of each window")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="idle and loaded windows, taking turns")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--load-warmup", type=float, default=3.0)
     parser.add_argument("--pdf-clients", type=int, default=1)
@@ -386,8 +400,8 @@ async def main() -> None:
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
-    if args.duration > 60:
-        raise SystemExit("keep each phase under 60 s")
+    if args.duration * args.rounds > 60:
+        raise SystemExit("keep each phase (--duration x --rounds) under 60 s")
 
     from server.db.migrate import migrate
 
@@ -408,14 +422,14 @@ async def main() -> None:
         try:
             label_item = await asyncio.to_thread(prepare, port, token)
             print(f"engine={args.engine} units={args.units} clients={args.clients} "
-                  f"scan_rate={args.scan_rate:g} duration_s={args.duration:g} "
+                  f"scan_rate={args.scan_rate:g} windows={args.rounds}x{args.duration:g}s "
                   f"pdf_clients={args.pdf_clients} flood_clients={args.flood_clients} "
                   f"flood_addresses={args.flood_addresses} cpus={os.cpu_count()} "
                   f"cpu_workers={os.environ.get('TAGTRACK_CPU_WORKERS', 'default')} "
                   f"loadavg_1m={os.getloadavg()[0]:.1f} setup_s={time.perf_counter() - began:.1f}")
             cfg = {"host": "127.0.0.1", "port": port, "token": token, "units": args.units,
                    "clients": args.clients, "scan_rate": args.scan_rate,
-                   "duration": args.duration, "warmup": args.warmup,
+                   "duration": args.duration, "rounds": args.rounds, "warmup": args.warmup,
                    "load_warmup": args.load_warmup, "pdf_clients": args.pdf_clients,
                    "flood_clients": args.flood_clients,
                    "flood_addresses": args.flood_addresses, "label_item": label_item,
