@@ -3,41 +3,16 @@
 // offline wait in the page's IndexedDB queue, not in this worker.
 const VERSION = "__VERSION__";
 const CACHE = `tagtrack-scan-${VERSION}`;
-const SHELL = [
-  "/static/scan/scan.css",
-  "/static/scan/api.js",
-  "/static/scan/app.js",
-  "/static/scan/audit.js",
-  "/static/scan/camera.js",
-  "/static/scan/codes.js",
-  "/static/scan/context.js",
-  "/static/scan/feedback.js",
-  "/static/scan/keys.js",
-  "/static/scan/kiosk.js",
-  "/static/scan/lotprompt.js",
-  "/static/scan/modes.js",
-  "/static/scan/outbox.js",
-  "/static/scan/queue.js",
-  "/static/scan/results.js",
-  "/static/scan/send.js",
-  "/static/scan/source.js",
-  "/static/scan/state.js",
-  "/static/scan/ui.js",
-  "/static/scan/undo.js",
-  "/static/manifest.webmanifest",
-  "/static/icons/icon-192.png",
-  "/static/icons/icon-512.png",
-  "/static/vendor/ponyfill.js",
-  "/static/vendor/zxing-exported.js",
-  "/static/vendor/zxing_reader.wasm",
-];
+// The scanning page's files at the versioned addresses the page names them by, and the
+// decoder: the server lists them (server/http/static.py), so this list cannot go stale.
+const SHELL_LIST = "/static/offline.json";
 const PAGE = "/scan";
 
 self.addEventListener("install", (event) => {
   event.waitUntil(
     (async () => {
       const cache = await caches.open(CACHE);
-      await addAllRetrying(cache, SHELL);
+      await addAllRetrying(cache);
       await cachePage(cache);
       await self.skipWaiting();
     })(),
@@ -57,10 +32,12 @@ self.addEventListener("activate", (event) => {
 
 // All of the shell or nothing (a half-cached shell would not open offline); a fetch that
 // fails on a bad connection is tried twice more before the install gives up.
-async function addAllRetrying(cache, urls) {
+async function addAllRetrying(cache) {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      await cache.addAll(urls);
+      const answer = await fetch(SHELL_LIST, { cache: "no-cache" });
+      if (!answer.ok) throw new Error(`${SHELL_LIST}: ${answer.status}`);
+      await cache.addAll((await answer.json()).urls);
       return;
     } catch (error) {
       if (attempt >= 3) throw error;

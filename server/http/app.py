@@ -13,7 +13,6 @@ from litestar.exceptions import HTTPException
 from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
 from server.db import engine as db_engine
@@ -50,6 +49,7 @@ from server.http.openapi import DocumentedResponses
 from server.http.pages import HealthController, PageController
 from server.http.pages_common import app_http_error, app_server_error
 from server.http.pages_scan import ScanPageController
+from server.http.static import library_for, static_router, template_globals
 from server.services import offload
 from server.settings import Settings, get_settings
 
@@ -106,18 +106,17 @@ def create_app(settings: Settings | None = None, *, run_migrations: bool = True)
             await offload.shutdown()  # label workers, if any were started
             await db_engine.stop(engine)
 
-    static = create_static_files_router(
-        path="/static", directories=[WEB / "static"], opt={"public": True}, include_in_schema=False
-    )
+    assets = library_for(WEB / "static")  # versioned URLs, compression: see static.py
     return Litestar(
-        route_handlers=[*CONTROLLERS, static],
+        route_handlers=[*CONTROLLERS, static_router(assets)],
         lifespan=[lifespan],
         before_send=[security_headers(settings.public_url)],
         middleware=[DefineMiddleware(RefuseNul), DefineMiddleware(AuthMiddleware)],
         guards=[role_guard],
         exception_handlers={**HANDLERS, HTTPException: app_http_error,
                             Exception: app_server_error},
-        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine),
+        template_config=TemplateConfig(directory=HERE / "templates", engine=JinjaTemplateEngine,
+                                       engine_callback=template_globals(assets)),
         plugins=[DocumentedResponses()],
         openapi_config=OpenAPIConfig(
             title="Tagtrack API",
