@@ -29,6 +29,8 @@ class Settings:
     loan_days: int = 7  # TAGTRACK_LOAN_DAYS: a check-out's due date when neither it nor its
     # item gives one (0: no due date)
     kiosk_pin: str = ""  # TAGTRACK_KIOSK_PIN: leaves kiosk mode (else a manager's login only)
+    time_zone: str = "UTC"  # TAGTRACK_TIME_ZONE: times for users with no zone of their own
+    # (and no browser that said its zone), and plain dates given to the API
 
     @property
     def public_url_is_loopback(self) -> bool:
@@ -72,6 +74,7 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         keyfile=env.get("TAGTRACK_KEYFILE", ""),
         loan_days=_loan_days(env),
         kiosk_pin=env.get("TAGTRACK_KIOSK_PIN", "").strip(),
+        time_zone=_time_zone(env),
         secure_cookies=public.startswith("https://"),
     )
 
@@ -90,6 +93,16 @@ def _loan_days(env: os._Environ[str] | dict[str, str]) -> int:
     if days > 3650:
         raise ValueError(f"TAGTRACK_LOAN_DAYS must be at most 3650 days, not {days}")
     return days
+
+
+def _time_zone(env: os._Environ[str] | dict[str, str]) -> str:
+    from server.domain.timezones import is_zone
+
+    name = env.get("TAGTRACK_TIME_ZONE", "").strip() or "UTC"
+    if not is_zone(name):
+        raise ValueError(f"TAGTRACK_TIME_ZONE must be a time zone name like Europe/Berlin or "
+                         f"America/Los_Angeles, not {name!r}")
+    return name
 
 
 def is_loopback(host: str) -> bool:

@@ -138,6 +138,8 @@ class User(Table, tablename="app_user"):
     password_hash = Varchar(length=255, default="")
     active = Boolean(default=True)
     created_at = Timestamptz(default=TimestamptzNow())
+    # the zone this user reads times in (IANA name); NULL: their browser's, else the site's
+    time_zone = Varchar(length=64, null=True, default=None)
 
 
 class ApiToken(Table, tablename="api_token"):

@@ -16,6 +16,9 @@ class Actor:
     user_id: int | None
     name: str
     role: Role
+    # the zone this actor reads times in: the user's own setting, else (on a request) the
+    # browser's; None: the site's (TAGTRACK_TIME_ZONE)
+    time_zone: str | None = None
 
     def require(self, needed: Role, *, kiosk: bool = False) -> None:
         """`kiosk`: the route is one a kiosk account may use (the scanning page and what it

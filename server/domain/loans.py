@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, replace
+from zoneinfo import ZoneInfo
 
+from server.domain import timezones
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
 from server.domain.items import Item
@@ -176,6 +178,7 @@ def due_date(
     item_days: int | None = None,
     site_days: int | None = None,
     allow_past: bool = False,
+    zone: ZoneInfo = timezones.UTC,
 ) -> dt.datetime | None:
     """The due date of a check-out or a lend made at `now`. One given is kept, but one in
     the past is refused unless `allow_past` (recording a loan after the fact is real, a
@@ -185,7 +188,7 @@ def due_date(
     if due is not None:
         if due < now and not allow_past:
             raise InvalidInput(
-                f"the due date {due:%Y-%m-%d %H:%M} UTC is in the past; confirm it "
+                f"the due date {timezones.format_due(due, zone)} is in the past; confirm it "
                 "(allow_past_due: true) to record a loan after the fact",
                 field="due_at",
                 code="due_in_past",

@@ -12,7 +12,9 @@ from litestar.params import JSONBody
 from msgspec import Struct
 
 from server.db import loans_repo, places_repo
+from server.http import schemas as s
 from server.http.auth import OPERATE, VIEW
+from server.http.inputs import api_moment
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In, ItemRef, Ref
 from server.services import loans, lookup
@@ -58,7 +60,7 @@ class LendIn(In):
     person: int | str
     quantity: int
     lot: str | None = None
-    due_at: dt.datetime | None = None  # none: the item's loan period, else the site's
+    due_at: s.DueAt | None = None  # none: the item's loan period, else the site's
     note: str = ""
     allow_past_due: bool = False  # a due date in the past is refused (422) unless true
 
@@ -80,7 +82,7 @@ class LoanEvent(Struct):
 class BulkCheckOutIn(In):
     person: int | str
     codes: list[str]
-    due_at: dt.datetime | None = None  # none: each unit's item's loan period, else the site's
+    due_at: s.DueAt | None = None  # none: each unit's item's loan period, else the site's
     all_or_nothing: bool = False
     note: str = ""
     allow_past_due: bool = False  # a due date in the past is refused (422) unless true
@@ -205,7 +207,7 @@ class LoanController(Controller):
             person_id,
             data.quantity,
             lot_id=lot_id,
-            due_at=data.due_at,
+            due_at=api_moment(data.due_at, "due_at"),
             note=data.note,
             allow_past_due=data.allow_past_due,
         )
@@ -247,7 +249,7 @@ class LoanController(Controller):
             actor_of(request),
             await lookup.person_id(data.person),
             data.codes,
-            due_at=data.due_at,
+            due_at=api_moment(data.due_at, "due_at"),
             all_or_nothing=data.all_or_nothing,
             note=data.note,
             allow_past_due=data.allow_past_due,

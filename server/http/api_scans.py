@@ -22,8 +22,9 @@ from server.domain.errors import DomainError, Unavailable
 from server.http import openapi, present
 from server.http.auth import MANAGE, OPERATE_AT_KIOSK, VIEW_AT_KIOSK
 from server.http.errors import STATUS, TITLES
+from server.http.inputs import api_moment
 from server.http.paging import Limit, Offset, Req, actor_of
-from server.http.schemas import In
+from server.http.schemas import DueAt, In
 from server.services import scans
 from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT
 from server.services.scans import Outcome, Rendered, ScanCommand
@@ -52,7 +53,7 @@ class ScanIn(In):
     location: str | None = None  # a location tag: where to (move, check-in, receive, claim)
     from_location: str | None = None  # where from, for a count (move, check-out, consume)
     person: str | None = None  # a person tag (check-out; check-in of a count)
-    due_at: dt.datetime | None = None
+    due_at: DueAt | None = None  # see schemas.DueAt
     condition: str | None = None
     quantity: int | None = None
     device_id: str = ""
@@ -155,7 +156,9 @@ _ENCODER = msgspec.json.Encoder()
 
 
 def command(data: ScanIn) -> ScanCommand:
-    return ScanCommand(**{f: getattr(data, f) for f in ScanIn.__struct_fields__})
+    values = {f: getattr(data, f) for f in ScanIn.__struct_fields__}
+    values["due_at"] = api_moment(data.due_at, "due_at")
+    return ScanCommand(**values)
 
 
 def status_of(error: DomainError) -> int:

@@ -11,6 +11,7 @@ from server.domain.errors import InvalidInput
 from server.http import present
 from server.http import schemas as s
 from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.inputs import api_moment
 from server.http.paging import Limit, Offset, Req, Sort, actor_of, parse_sort
 from server.services import lookup, units
 
@@ -123,7 +124,8 @@ class UnitController(Controller):
     async def check_out(self, tag: str, data: JSONBody[s.CheckOutIn], request: Req) -> s.UnitOut:
         person = await lookup.person_id(data.person)
         await units.check_out(
-            actor_of(request), lookup.unit_tag(tag), person, due_at=data.due_at, note=data.note,
+            actor_of(request), lookup.unit_tag(tag), person,
+            due_at=api_moment(data.due_at, "due_at"), note=data.note,
             allow_past_due=data.allow_past_due,
             override_reason=(data.override_reason or "") if data.override_condition else None,
         )

@@ -19,7 +19,8 @@ from server.services import auth
 
 def _user(row: dict[str, Any]) -> s.UserOut:
     return s.UserOut(
-        id=row["id"], username=row["username"], role=row["role"], active=bool(row["active"])
+        id=row["id"], username=row["username"], role=row["role"], active=bool(row["active"]),
+        time_zone=row.get("time_zone"),
     )
 
 
@@ -65,13 +66,20 @@ class UserController(Controller):
             return CsrfOut(csrf="")
         return CsrfOut(csrf=csrf.session_token(request.cookies.get(SESSION_COOKIE, "")))
 
-    @patch("/{user_id:int}", opt=ADMIN, summary="Change role, password, or deactivate",
+    @patch("/{user_id:int}", opt=ADMIN,
+           summary="Change role, password or time zone, or deactivate",
            description="Refused with 409 (code last_admin) when it would demote or "
-           "deactivate the last active admin.")
+           "deactivate the last active admin. time_zone is an IANA name such as "
+           "America/Los_Angeles (422 naming time_zone otherwise); null clears it, and the "
+           "user's pages then follow their browser's zone, else the site's "
+           "(TAGTRACK_TIME_ZONE).")
     async def update_user(
         self, user_id: int, data: JSONBody[s.UserUpdate], request: Req
     ) -> s.UserOut:
-        await auth.update_user(actor_of(request), user_id, **s.given(data))
+        changes = s.given(data)
+        if "time_zone" in changes and changes["time_zone"] is None:
+            changes["time_zone"] = ""  # null clears the user's own zone
+        await auth.update_user(actor_of(request), user_id, **changes)
         return _user(await users_repo.by_id(user_id))
 
 

@@ -19,6 +19,7 @@ from server.domain.actors import Actor
 from server.domain.errors import Forbidden, Unauthenticated
 from server.domain.vocab import Role
 from server.http import csrf
+from server.http.present import TZ_COOKIE, with_browser_zone
 from server.services import auth
 
 SESSION_COOKIE = "tagtrack_session"
@@ -59,6 +60,8 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
         if secret := connection.cookies.get(SESSION_COOKIE):
             actor = await auth.actor_for_session(secret)
             if actor is not None:
+                # a browser: times in its zone unless the user chose one (present.py)
+                actor = with_browser_zone(actor, connection.cookies.get(TZ_COOKIE))
                 return AuthenticationResult(user=actor, auth=csrf.SESSION)
         if not _is_public(connection):
             raise Unauthenticated(

@@ -9,6 +9,7 @@ from litestar.response import Redirect, Template
 
 from server.db import users_repo
 from server.domain.errors import Conflict, DomainError
+from server.domain.timezones import zone_names
 from server.domain.vocab import Role
 from server.http.auth import ADMIN, VIEW
 from server.http.pages_common import (
@@ -38,6 +39,7 @@ class AdminPages(PageBase):
             status=status if fail else 200,
             users=await users_repo.list_users(),
             role_options=[(r.value, r.value) for r in Role],
+            zones=zone_names(),
             failed=fail,
         )
 
@@ -64,6 +66,7 @@ class AdminPages(PageBase):
                 "role": form.get("role") or None,
                 "active": {"yes": True, "no": False}.get(form.get("active", "")),
                 "password": form.get("password") or None,
+                "time_zone": form.get("time_zone"),  # "": the browser's, else the site's
             }
             await auth.update_user(actor_of(request), user_id, **changes)
         except DomainError as exc:

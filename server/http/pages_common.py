@@ -21,7 +21,7 @@ from litestar.response import Redirect, Template
 from server.domain.actors import Actor
 from server.domain.errors import DomainError, InvalidInput
 from server.domain.vocab import Role
-from server.http import csrf, errors
+from server.http import csrf, errors, inputs, present
 from server.http.auth import SESSION_COOKIE
 from server.settings import get_settings
 
@@ -88,17 +88,6 @@ def custom_from_form(form: dict[str, str], defs: list[Any]) -> dict[str, Any]:
     return custom
 
 
-def when(value: Any, *, date_only: bool = False) -> str:
-    if value is None or value == "":
-        return ""
-    if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.UTC)
-        return value.strftime("%Y-%m-%d") if date_only else value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return str(value)
-
-
 def is_overdue(due: dt.datetime | None) -> bool:
     return due is not None and due < dt.datetime.now(dt.UTC)
 
@@ -125,7 +114,10 @@ def page(request: Req, template: str, *, status: int = 200, **context: Any) -> T
         "flash": unquote(flash) if flash else None,
         "path": request.url.path,
         "failed": None,
-        "when": when,
+        "zone": present.viewer_zone(actor, request.cookies.get(present.TZ_COOKIE)),
+        "when": present.when,  # "5 Dec 2026, 17:00 PST" in the viewer's zone
+        "when_due": present.when_due,
+        "iso_date": present.iso_date,
         "label": label,
         "is_overdue": is_overdue,
         "loopback_public_url": loopback_public_url(),
@@ -145,17 +137,12 @@ def done(url: str, message: str) -> Redirect:
     return response
 
 
-def parse_datetime(text: str, field_name: str) -> dt.datetime | None:
-    """An <input type="datetime-local"> or a date, read as UTC."""
-    if not text:
-        return None
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise InvalidInput(
-            f"{field_name} must be a date and time like 2026-01-31T17:00", field=field_name
-        ) from None
-    return value if value.tzinfo else value.replace(tzinfo=dt.UTC)
+def parse_due(request: Req, form: dict[str, str], field_name: str = "due_at") -> dt.datetime | None:
+    """A form's due date (field `due_at`, a date) and optional time (`due_time`) in the
+    viewer's zone, in UTC: a date alone is the end of that day there (see inputs.py)."""
+    zone = present.viewer_zone(request.scope.get("user"), request.cookies.get(present.TZ_COOKIE))
+    return inputs.local_date_time(form.get(field_name, ""), form.get("due_time", ""), zone,
+                                  field_name)
 
 
 def parse_int(text: str, field_name: str, *, optional: bool = False) -> int | None:

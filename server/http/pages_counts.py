@@ -20,7 +20,7 @@ from server.http.pages_common import (
     actor_of,
     done,
     failed,
-    parse_datetime,
+    parse_due,
     parse_int,
     read_form,
 )
@@ -87,7 +87,7 @@ class CountPages(PageBase):
                 int(person["id"]),
                 qty,
                 lot_id=await loans.lot_id_for(item_id, form.get("lot")),
-                due_at=parse_datetime(form.get("due_at", ""), "due_at"),
+                due_at=parse_due(request, form),
                 note=form.get("note", ""),
             )
             return f"Lent {qty} to {person['name']}."

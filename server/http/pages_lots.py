@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from server.db import items_repo, lots_repo
 from server.domain.errors import DomainError, InvalidInput
 from server.domain.lots import EXPIRY_WINDOWS, SOON_DAYS
+from server.domain.timezones import format_date
 from server.http import present
 from server.http.auth import MANAGE, VIEW
 from server.http.pages_common import (
@@ -146,7 +147,8 @@ class LotPages(PageBase):
             if exc.code in ("forbidden", "csrf", "not_found"):
                 raise
             return await lot_page(request, lot_id, fail=failed("expiry", exc, form))
-        return done(f"/lots/{lot_id}", f"Lot {row['code']} now expires on {expires_on}."
+        return done(f"/lots/{lot_id}", f"Lot {row['code']} now expires on "
+                    f"{format_date(expires_on)}."
                     if expires_on else f"Lot {row['code']} now has no expiry.")
 
 

@@ -4,7 +4,9 @@ caches, so a changed asset installs a new worker and a fresh cache."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -12,6 +14,10 @@ from typing import Any
 from litestar import Controller, Request, Response, get
 from litestar.response import Template
 
+from server.db import users_repo
+from server.domain import timezones
+from server.domain.actors import Actor
+from server.http import present
 from server.http.auth import VIEW_AT_KIOSK, public
 from server.settings import get_settings
 
@@ -36,6 +42,18 @@ def _worker_text() -> str:
     return source.replace("__VERSION__", digest.hexdigest()[:12])
 
 
+async def scan_zone(request: Request[Any, Any, Any]) -> dict[str, str]:
+    """What the page's time.js needs: the user's own zone ("" to follow the browser), and
+    the labels (PST, CET) of the zone this request is shown in, which browsers lack."""
+    user = request.scope.get("user")
+    own = ""
+    if isinstance(user, Actor) and user.user_id is not None:
+        own = (await users_repo.by_id(user.user_id)).get("time_zone") or ""
+    zone = present.viewer_zone(user, request.cookies.get(present.TZ_COOKIE))
+    labels = timezones.abbreviations(zone, dt.datetime.now(dt.UTC))
+    return {"time_zone": own, "zone_labels": json.dumps({"zone": zone.key, "labels": labels})}
+
+
 class ScanPageController(Controller):
     include_in_schema = False
 
@@ -44,7 +62,8 @@ class ScanPageController(Controller):
         user = request.scope.get("user")
         return Template(
             "scan.html",
-            context={"user": user, "public_url": get_settings().public_url},
+            context={"user": user, "public_url": get_settings().public_url,
+                     **await scan_zone(request)},
             headers={"Cache-Control": "no-cache"},
         )
 

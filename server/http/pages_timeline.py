@@ -17,9 +17,10 @@ from litestar.response import Template
 
 from server.db import history_repo, places_repo
 from server.domain.errors import InvalidInput, NotFound
+from server.domain.timezones import format_date
 from server.http import present
 from server.http.auth import VIEW
-from server.http.pages_common import PageBase, Req, label, page, when
+from server.http.pages_common import PageBase, Req, label, page
 from server.http.schemas import EventOut
 
 MAX_ID = 2**63 - 1
@@ -71,19 +72,27 @@ def _verb(e: EventOut) -> str:
     if e.kind == "item.tracking_changed":
         return f"Tracking changed from {e.details.get('from')} to {e.details.get('to')}"
     if e.kind == "lot.expiry_changed":
-        return (f"Expiry changed from {e.details.get('from') or 'none'} "
-                f"to {e.details.get('to') or 'none'}")
+        return (f"Expiry changed from {_day(e.details.get('from')) or 'none'} "
+                f"to {_day(e.details.get('to')) or 'none'}")
     if e.kind == "lot.created" and e.details.get("expires_on"):
-        return f"Lot created, expires {e.details['expires_on']}"
+        return f"Lot created, expires {_day(e.details['expires_on'])}"
     noun, _, verb = e.kind.partition(".")
     return f"{label(noun).capitalize()} {label(verb)}"
+
+
+def _day(iso: Any) -> str:
+    """A date kept in an event as 2027-01-31, written as pages write dates."""
+    try:
+        return format_date(dt.date.fromisoformat(str(iso))) if iso else ""
+    except ValueError:
+        return str(iso)
 
 
 async def describe(row: dict[str, Any], names: Names) -> dict[str, Any]:
     e = present.event(row)
     return {
         "id": e.id,
-        "at": when(e.at),
+        "at": e.at,  # shown with when(): the viewer's zone
         "iso": e.at.isoformat(),
         "actor": e.actor,
         "kind": e.kind,

@@ -25,7 +25,7 @@ from server.http.pages_common import (
     failed,
     location_choices,
     page,
-    parse_datetime,
+    parse_due,
     people_choices,
     read_form,
 )
@@ -107,7 +107,7 @@ class UnitPages(PageBase):
                 actor_of(request),
                 tag,
                 person,
-                due_at=parse_datetime(form.get("due_at", ""), "due_at"),
+                due_at=parse_due(request, form),
                 note=form.get("note", ""),
             )
             return "Checked out."

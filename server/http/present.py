@@ -1,16 +1,23 @@
-"""Rows -> response bodies."""
+"""Rows -> response bodies, and times as a person reads them on a page."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from server.db.rows import load_json, money
+from server.domain import timezones
+from server.domain.actors import Actor
 from server.domain.events import quantity_delta
 from server.domain.locations import path_of
 from server.domain.lots import days_left, is_expired
 from server.http import schemas as s
-from server.services import lots
+from server.services import local_time, lots
 
 
 def item(row: dict[str, Any], barcodes: list[str]) -> s.ItemOut:
@@ -141,3 +148,76 @@ def person(row: dict[str, Any]) -> s.PersonOut:
         badge_code=row["badge_code"],
         active=bool(row["active"]),
     )
+
+
+# ---- times on pages: the viewer's zone, one format (domain/timezones.py) ----
+
+TZ_COOKIE = "tz"  # the browser's zone, set by web/static/scan/time.js on every page
+
+
+def with_browser_zone(actor: Actor, cookie: str | None) -> Actor:
+    """A browser's request: a user with no zone of their own reads times in the one their
+    browser said (a cookie, so checked like any input; a bad one is ignored)."""
+    if actor.time_zone or not cookie or timezones.zone_or_none(cookie) is None:
+        return actor
+    return dataclasses.replace(actor, time_zone=cookie)
+
+
+def viewer_zone(user: Any, cookie: str | None = None) -> ZoneInfo:
+    """The zone a page is shown in: the actor's (with_browser_zone has merged the
+    cookie), else the cookie (a page seen before logging in), else the site's."""
+    name = user.time_zone if isinstance(user, Actor) else None
+    return (timezones.zone_or_none(name) or timezones.zone_or_none(cookie)
+            or local_time.site_zone())
+
+
+def _zone(context: Context) -> ZoneInfo:
+    zone = context.get("zone")
+    return zone if isinstance(zone, ZoneInfo) else local_time.site_zone()
+
+
+def _moment(value: Any) -> dt.datetime | dt.date | None:
+    if isinstance(value, str) and value:  # SQLite hands some values back as text
+        try:
+            return dt.datetime.fromisoformat(value) if len(value) > 10 \
+                else dt.date.fromisoformat(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dt.date) else None
+
+
+@pass_context
+def when(context: Context, value: Any, date_only: bool = False) -> str:
+    """"5 Dec 2026" for a date, "5 Dec 2026, 17:00 PST" for a moment in the page's zone
+    ("" for none): the one way pages write a time (the page context's `when`)."""
+    moment = _moment(value)
+    if moment is None:
+        return "" if value is None or value == "" else str(value)
+    if not isinstance(moment, dt.datetime):
+        return timezones.format_date(moment)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    zone = _zone(context)
+    if date_only:
+        return timezones.format_date(timezones.local_date(moment, zone))
+    return timezones.format_time(moment, zone)
+
+
+@pass_context
+def when_due(context: Context, value: Any) -> str:
+    """A due date: the day when it is the end of a local day (as forms make them), else
+    the moment."""
+    moment = _moment(value)
+    if not isinstance(moment, dt.datetime):
+        return when(context, value)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return timezones.format_due(moment, _zone(context))
+
+
+def iso_date(value: Any) -> str:
+    """A date for an <input type="date">."""
+    moment = _moment(value)
+    if isinstance(moment, dt.datetime):
+        return moment.date().isoformat()
+    return moment.isoformat() if moment is not None else ""

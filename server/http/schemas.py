@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
-from msgspec import UNSET, Struct, UnsetType
+from msgspec import UNSET, Meta, Struct, UnsetType
+
+# A due date as the API takes it (read by inputs.api_moment): ISO 8601 with an offset is
+# that moment; without one it is read in the site's zone (TAGTRACK_TIME_ZONE), and a plain
+# date is the end of that day there (23:59:59). Answers give due dates in UTC.
+DueAt = Annotated[str, Meta(
+    max_length=40,
+    description="ISO 8601: 2026-12-05T17:00:00-08:00 or ...Z is that moment; "
+    "2026-12-05T17:00 (no offset) is in the site's time zone (TAGTRACK_TIME_ZONE); "
+    "a plain date 2026-12-05 is the end of that day (23:59:59) in the site's time zone",
+    examples=["2026-12-05", "2026-12-05T17:00:00-08:00"])]
 
 
 class In(Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -191,7 +201,7 @@ class MoveIn(In):
 
 class CheckOutIn(In):
     person: int | str
-    due_at: dt.datetime | None = None  # none: the item's loan period, else the site's
+    due_at: DueAt | None = None  # none: the item's loan period, else the site's
     note: str = ""
     allow_past_due: bool = False  # a due date in the past is refused (422) unless true
     override_condition: bool = False  # lend a unit that needs repair or is damaged (manager)
@@ -384,6 +394,8 @@ class UserUpdate(In):
     role: str | UnsetType = UNSET
     active: bool | UnsetType = UNSET
     password: str | UnsetType = UNSET
+    # an IANA name (America/Los_Angeles); null: the browser's zone, else the site's
+    time_zone: str | UnsetType | None = UNSET
 
 
 class UserOut(Struct):
@@ -391,6 +403,7 @@ class UserOut(Struct):
     username: str
     role: str
     active: bool
+    time_zone: str | None = None  # the zone pages show times in; null: browser's, else site's
 
 
 class TokenCreate(In):

@@ -5,8 +5,10 @@ is one function here, so that tests can set the time."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from server.domain import loans as rules
+from server.domain import timezones
 from server.settings import get_settings
 
 
@@ -15,6 +17,8 @@ def clock() -> dt.datetime:
 
 
 def due_for(given: dt.datetime | None, item_days: int | None, *,
-            allow_past: bool = False) -> dt.datetime | None:
+            allow_past: bool = False, zone: ZoneInfo | None = None) -> dt.datetime | None:
+    """`zone`: the one a refusal writes the due date in (the reader's)."""
     return rules.due_date(given, clock(), item_days=item_days,
-                          site_days=get_settings().loan_days, allow_past=allow_past)
+                          site_days=get_settings().loan_days, allow_past=allow_past,
+                          zone=zone or timezones.UTC)

@@ -16,6 +16,7 @@ from server.domain.stock import StockKey
 from server.domain.tags import InvalidTag, Tag, TagKind
 from server.services import units as unit_service
 from server.services.due_dates import due_for
+from server.services.local_time import zone_of
 
 
 async def _active_person(person_id: int) -> dict[str, Any]:
@@ -49,7 +50,7 @@ async def lend(
     event id."""
     async with write_transaction():
         item = await items_repo.get(item_id, share=True)
-        due = due_for(due_at, item.loan_days, allow_past=allow_past_due)
+        due = due_for(due_at, item.loan_days, allow_past=allow_past_due, zone=zone_of(actor))
         await _active_person(person_id)
         where = await places_repo.location(location_id=from_location_id)
         key = StockKey(item.id, from_location_id, lot_id)
@@ -165,7 +166,7 @@ async def bulk_check_out(
         raise InvalidInput("at most 500 codes in one request", field="codes")
     due = rules.normalize_due(due_at)
     if due is not None:  # refused once for the whole list, not once per code
-        due_for(due, None, allow_past=allow_past_due)
+        due_for(due, None, allow_past=allow_past_due, zone=zone_of(actor))
     await _active_person(person_id)
     results: list[dict[str, Any]] = []
 

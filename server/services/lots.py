@@ -15,10 +15,13 @@ from server.db.lots_repo import LOT_SORTS, LotFilter
 from server.domain import lots as rules
 from server.domain.actors import Actor
 from server.domain.errors import InvalidInput
+from server.services import local_time
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.UTC).date()
+    """The site's date (TAGTRACK_TIME_ZONE): a lot is expired from the day after its
+    expiry date where it is kept, not where UTC is."""
+    return local_time.site_today(dt.datetime.now(dt.UTC))
 
 
 def lot_filter(*, item_id: int | None = None, code: str | None = None,

@@ -11,6 +11,7 @@ from typing import Any
 
 from server.db import items_repo, ledger, scans_repo, units_repo
 from server.domain import scans as rules
+from server.domain import timezones
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, DomainError, InvalidInput, NotFound, Unavailable
 from server.domain.events import EventDraft
@@ -19,7 +20,7 @@ from server.domain.stock import check_quantity
 from server.domain.tags import Tag, TagKind
 from server.domain.units import Unit
 from server.domain.vocab import Condition, EventKind, Status, Tracking
-from server.services import due_dates, lookup, stock, units
+from server.services import due_dates, local_time, lookup, stock, units
 from server.services.resolve import AMBIGUOUS, ITEM, LOT, UNIT, UNKNOWN, Resolution
 
 
@@ -124,8 +125,9 @@ def _counted_item(res: Resolution, doing: str) -> int:
     return res.item_id
 
 
-def _due_words(due_at: dt.datetime | None) -> str:
-    return f", due {rules.when(due_at, due_dates.clock())}" if due_at else ""
+def _due_words(due_at: dt.datetime | None, actor: Actor) -> str:
+    """", due 5 Dec 2026" in the reader's zone (a time only when it is not the day's end)."""
+    return f", due {timezones.format_due(due_at, local_time.zone_of(actor))}" if due_at else ""
 
 
 async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
@@ -139,11 +141,11 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
                 override_reason=(cmd.override_reason or "") if cmd.override_condition else None,
             )
         except Conflict as error:
-            raise await _explain(error, res) from None
+            raise await _explain(error, res, actor) from None
         row = await _unit_row(res)
         return Outcome(
             res,
-            f"{_unit_name(row)} checked out to {person['name']}{_due_words(row['due_at'])}",
+            f"{_unit_name(row)} checked out to {person['name']}{_due_words(row['due_at'], actor)}",
             UNIT,
             res.id,
             event,
@@ -157,7 +159,8 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     )
     quantity = _quantity(cmd, "a check-out of a count")
     lot_id = await loans.lot_id_for(item.id, _lot_code(cmd, res))
-    due_at = due_dates.due_for(cmd.due_at, item.loan_days, allow_past=cmd.allow_past_due)
+    due_at = due_dates.due_for(cmd.due_at, item.loan_days, allow_past=cmd.allow_past_due,
+                               zone=local_time.zone_of(actor))
     event = await loans.lend(
         actor,
         item.id,
@@ -172,14 +175,14 @@ async def check_out(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     what = rules.count_of(quantity, item.name, item.unit_of_measure)
     return Outcome(
         res,
-        f"{what} lent to {person['name']} from {source['name']}{_due_words(due_at)}",
+        f"{what} lent to {person['name']} from {source['name']}{_due_words(due_at, actor)}",
         res.kind,
         res.id,
         event,
     )
 
 
-async def _explain(error: Conflict, res: Resolution) -> Conflict:
+async def _explain(error: Conflict, res: Resolution, actor: Actor) -> Conflict:
     """A refusal in words for the phone: who has it, since when; what state it is in."""
     row = await _unit_row(res)
     name = _unit_name(row)
@@ -188,7 +191,7 @@ async def _explain(error: Conflict, res: Resolution) -> Conflict:
                         details=error.details)
     if error.code == "unit_checked_out" and row["custodian"] is not None:
         since = await scans_repo.checked_out_at(row["id"])
-        when = f" since {rules.when(since, dt.datetime.now(dt.UTC))}" if since else ""
+        when = f" since {timezones.format_time(since, local_time.zone_of(actor))}" if since else ""
         return Conflict(
             f"Already checked out to {row['custodian_name']}{when}",
             code=error.code,
@@ -262,7 +265,7 @@ async def receive(actor: Actor, cmd: ScanCommand, res: Resolution) -> Outcome:
     what = rules.count_of(quantity, item.name, item.unit_of_measure)
     lot = ""
     if item.tracking is Tracking.LOT and code:
-        lot = f" (lot {code}{f', expires {expiry.isoformat()}' if expiry else ''})"
+        lot = f" (lot {code}{f', expires {timezones.format_date(expiry)}' if expiry else ''})"
     return Outcome(res, f"Received {what} at {target['name']}{lot}", res.kind, res.id, event)
 
 

@@ -27,13 +27,15 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from server.db import faults, items_repo, places_repo, scans_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import scans as rules
+from server.domain import timezones
 from server.domain.actors import Actor
 from server.domain.errors import DomainError, InvalidInput, TooLarge, Unavailable
-from server.services import scan_actions
+from server.services import local_time, scan_actions
 from server.services.resolve import ITEM, LOCATION, LOT, PERSON, UNIT, Resolution, resolve
 from server.services.scan_actions import Outcome, ScanCommand
 
@@ -70,7 +72,7 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
     res = await resolve(cmd.code)
     try:
         if cmd.action == "lookup":
-            outcome = await _lookup(res)
+            outcome = await _lookup(res, actor)
         else:
             scan_actions.refuse_unresolved(res, cmd.action)
             async with write_transaction():
@@ -193,13 +195,13 @@ async def _store(actor: Actor, cmd: ScanCommand, outcome: Outcome, rendered: Ren
     )
 
 
-async def _lookup(res: Resolution) -> Outcome:
+async def _lookup(res: Resolution, actor: Actor) -> Outcome:
     scan_actions.refuse_unresolved(res, "lookup")
     outcome = await _with_record(Outcome(res, kind=res.kind, record_id=res.id))
     row = outcome.row or {}
     if res.kind == UNIT:
         actions = rules.actions_for(UNIT, status=row["status"], collapsed=row["collapsed"])
-        message = _unit_sentence(row)
+        message = _unit_sentence(row, local_time.zone_of(actor))
         if res.message:
             message = f"{message}. {res.message}"
     elif res.kind == ITEM:
@@ -207,7 +209,8 @@ async def _lookup(res: Resolution) -> Outcome:
         actions = rules.actions_for(ITEM, tracking=item["tracking"])
         message = f"{item['name']} ({item['sku']}): {item['count']} on hand"
         if res.lot_code:
-            message += f"; lot {res.lot_code}" + (f", expires {res.expiry}" if res.expiry else "")
+            message += f"; lot {res.lot_code}" + (f", expires {timezones.format_date(res.expiry)}"
+                                             if res.expiry else "")
     elif res.kind == LOT:
         actions = rules.actions_for(LOT)
         message = f"{row['item_name']} lot {row['code']}: {row['quantity']} on hand"
@@ -218,11 +221,11 @@ async def _lookup(res: Resolution) -> Outcome:
     return replace(outcome, message=message, actions=actions)
 
 
-def _unit_sentence(row: dict[str, Any]) -> str:
+def _unit_sentence(row: dict[str, Any], zone: ZoneInfo) -> str:
     serial = f" (S/N {row['serial']})" if row["serial"] else ""
     name = f"{row['item_name']} {row['tag']}{serial}"
     if row["status"] == "checked_out":
-        due = f", due {row['due_at']:%Y-%m-%d}" if row["due_at"] else ""
+        due = f", due {timezones.format_due(row['due_at'], zone)}" if row["due_at"] else ""
         return f"{name}: checked out to {row['custodian_name']}{due}"
     return f"{name}: {row['status'].replace('_', ' ')} at {row['location_name']}"
 

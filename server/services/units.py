@@ -20,6 +20,7 @@ from server.domain.tags import TagKind
 from server.domain.units import Unit
 from server.domain.vocab import Condition, EventKind, Role, Status, Tracking
 from server.services.due_dates import due_for
+from server.services.local_time import zone_of
 
 
 def _enum(cls: Any, value: Any, field: str) -> Any:
@@ -176,7 +177,7 @@ async def check_out(actor: Actor, tag: str, person_id: int, *, due_at: dt.dateti
                            code="unit_checked_out",
                            details={"custodian": holder["tag"]})
         due = due_for(due_at, None if due_at else await custody_repo.item_loan_days(unit.item_id),
-                      allow_past=allow_past_due)
+                      allow_past=allow_past_due, zone=zone_of(actor))
         why = "" if unit.condition is Condition.WORKING else \
             await custody_repo.condition_note(unit.id)
         return rules.apply(unit, "check_out", person_id=person_id, due_at=due, note=note,

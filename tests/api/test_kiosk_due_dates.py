@@ -62,7 +62,7 @@ def scan(api, code, status=200, **fields):
 def test_without_a_due_date_a_check_out_is_due_after_the_sites_loan_period(operator, crib):
     out = scan(operator, crib["drill"], person=crib["dana"]["tag"])
     assert due(out) == NOW + dt.timedelta(days=7)  # TAGTRACK_LOAN_DAYS unset: 7 days
-    assert out["message"].endswith("checked out to Dana Whitfield, due 6 Dec")
+    assert out["message"].endswith("checked out to Dana Whitfield, due 6 Dec 2026, 12:00 UTC")
 
 
 def test_the_site_setting_changes_the_period(operator, crib, site_days):
@@ -88,7 +88,7 @@ def test_an_items_own_loan_period_comes_before_the_sites(manager, operator, crib
 def test_a_lent_count_gets_its_items_loan_period(operator, crib):
     out = scan(operator, crib["cords"]["sku"], person=crib["dana"]["tag"],
                location=crib["rack"]["tag"], quantity=2)
-    assert out["message"].endswith("due 1 Dec")
+    assert out["message"].endswith("due 1 Dec 2026, 12:00 UTC")
     loans = ok(operator.get("/api/v1/loans", params={"person": crib["dana"]["tag"]}))["loans"]
     assert dt.datetime.fromisoformat(loans[0]["due_at"]) == NOW + dt.timedelta(days=2)
 

@@ -59,7 +59,8 @@ def test_check_out_and_check_in_of_a_unit_with_a_damaged_return(operator, crib):
     out = scan(
         operator, tag, "check_out", person=crib["dana"]["tag"], due_at="2030-01-31T17:00:00Z"
     )
-    assert out["message"] == f"Cordless drill {tag} checked out to Dana Whitfield, due 31 Jan 2030"
+    assert out["message"] == \
+        f"Cordless drill {tag} checked out to Dana Whitfield, due 31 Jan 2030, 17:00 UTC"
     assert out["resolved"]["record"]["custodian"]["tag"] == crib["dana"]["tag"]
     back = scan(operator, tag, "check_in", location=crib["b3"]["tag"], condition="damaged")
     assert back["message"] == f"Cordless drill {tag} checked in to Shelf B3, marked damaged"
@@ -106,7 +107,7 @@ def test_receive_of_a_gs1_code_creates_the_lot_with_its_expiry(operator, manager
         location=crib["b3"]["tag"],
         quantity=12,
     )
-    assert answer["message"] == "Received 12 Gloves at Shelf B3 (lot LOT7, expires 2027-12-31)"
+    assert answer["message"] == "Received 12 Gloves at Shelf B3 (lot LOT7, expires 31 Dec 2027)"
     lots = ok(manager.get("/api/v1/lots", params={"item": gloves["id"]}))["lots"]
     assert [(x["code"], x["expires_on"], x["quantity"]) for x in lots] == [
         ("LOT7", "2027-12-31", 12)

@@ -1,4 +1,6 @@
 // Small helpers for the management pages. Every page works without them.
+// time.js tells the server this browser's time zone (cookie tz): pages show times in it.
+import "../scan/time.js";
 
 // A form with data-confirm asks before it is sent (the server still checks everything).
 document.addEventListener("submit", (event) => {
@@ -22,8 +24,3 @@ document.addEventListener("click", async (event) => {
   }
 });
 
-// Times are stored in UTC; show them in the reader's own time zone as a tooltip.
-for (const time of document.querySelectorAll("time[datetime]")) {
-  const at = new Date(time.getAttribute("datetime"));
-  if (!Number.isNaN(at.getTime())) time.title = at.toLocaleString();
-}

@@ -4,6 +4,7 @@ import { auditSeen } from "./audit.js";
 import { setPerson } from "./context.js";
 import { signal } from "./feedback.js";
 import { body, state, timings } from "./state.js";
+import { formatDue } from "./time.js";
 import * as ui from "./ui.js";
 import { offerUndo } from "./undo.js";
 
@@ -28,7 +29,7 @@ export function describe(result) {
     rec.item?.name || rec.name,
     rec.location?.name && `at ${rec.location.name}`,
     rec.custodian?.name && `with ${rec.custodian.name}`,
-    rec.due_at && `due ${new Date(rec.due_at).toLocaleDateString()}`,
+    rec.due_at && `due ${formatDue(rec.due_at)}`,
   ];
   return parts.filter((p) => p && !said.includes(p.replace(/^(at|with) /, ""))).join(" · ");
 }

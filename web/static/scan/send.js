@@ -6,6 +6,7 @@ import { enqueue, loggedOut } from "./outbox.js";
 import { show } from "./results.js";
 import { askSource, needsSource } from "./source.js";
 import { deviceId, refuse, state } from "./state.js";
+import { endOfDay } from "./time.js";
 import * as ui from "./ui.js";
 
 const $ = ui.el;
@@ -23,7 +24,7 @@ export function scanBody(action, code, extra = {}) {
   if (action === "check_out" || (state.mode === "kiosk" && state.person && action !== "check_in")) {
     if (state.person) scan.person = state.person.tag;
     const due = $("ctx-due").value;
-    if (due && state.mode === "check_out") scan.due_at = new Date(`${due}T23:59:00`).toISOString();
+    if (due && state.mode === "check_out") scan.due_at = endOfDay(due); // the end of that day, in the user's zone
   }
   if (action === "check_in" && $("ctx-condition").value) scan.condition = $("ctx-condition").value;
   const qty = Number($("ctx-qty").value);

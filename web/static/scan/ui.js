@@ -1,4 +1,6 @@
 // The page's few moving parts: the result banner, the list of recent scans, the pills.
+import { formatClock } from "./time.js";
+
 const $ = (id) => document.getElementById(id);
 const MAX_RECENT = 30;
 
@@ -37,8 +39,7 @@ export function showUndo(label, onUndo) {
 }
 
 function time(iso) {
-  const at = iso ? new Date(iso) : new Date();
-  return at.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+  return formatClock(iso ? new Date(iso) : new Date());
 }
 
 // One row per scan, keyed by its idempotency key so a queued row can turn into its result.
