@@ -70,8 +70,8 @@ DESCRIPTIONS = {
     "cookie-authenticated write lacks its CSRF token.",
     404: "A record named in the path, the query or the body does not exist (`field` says which).",
     409: "The current state refuses the change (a unit already checked out, a count that "
-    "would go below zero), the record changed since it was read (`concurrent_change`), or "
-    "an idempotency key was already used by another user.",
+    "would go below zero), or the record changed since it was read "
+    "(`concurrent_change`).",
     413: "Over a limit: a request body over 10 MB, or more entries than the operation "
     "takes at once (`detail` names the limit). Nothing was done.",
     415: "The request body must be `application/json`.",
