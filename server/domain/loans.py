@@ -183,7 +183,10 @@ def due_date(
     """The due date of a check-out or a lend made at `now`. One given is kept, but one in
     the past is refused unless `allow_past` (recording a loan after the fact is real, a
     typo in the year is more common). None given: the item's loan period, else the
-    site's, counted from now; a period of 0 (or none set anywhere) means no due date."""
+    site's, in days from today where the borrowing happens (`zone`), due at the end of
+    that day as a due date typed as a date is (a 7-day loan taken on Monday morning is
+    due back by Monday night, not Monday 09:12); a period of 0 (or none set anywhere)
+    means no due date."""
     due = normalize_due(given)
     if due is not None:
         if due < now and not allow_past:
@@ -196,4 +199,6 @@ def due_date(
             )
         return due
     days = item_days if item_days is not None else site_days
-    return now + dt.timedelta(days=days) if days else None
+    if not days:
+        return None
+    return timezones.end_of_day(now.astimezone(zone).date() + dt.timedelta(days=days), zone)

@@ -12,6 +12,7 @@ from server.domain import loans
 from server.domain import units as rules
 from server.domain.actors import KIOSK_ACTIONS, Actor
 from server.domain.errors import Conflict, Forbidden, InvalidInput
+from server.domain.timezones import zone
 from server.domain.units import Unit
 from server.domain.vocab import Condition, EventKind, Role, Status
 
@@ -95,8 +96,23 @@ def test_a_due_date_without_a_zone_is_read_as_utc_before_it_is_compared():
 
 
 def test_no_due_date_given_takes_the_items_loan_period_first_then_the_sites():
-    assert loans.due_date(None, NOW, item_days=3, site_days=7) == NOW + dt.timedelta(days=3)
-    assert loans.due_date(None, NOW, item_days=None, site_days=7) == NOW + dt.timedelta(days=7)
+    assert loans.due_date(None, NOW, item_days=3, site_days=7) == end_of(dt.date(2026, 12, 2))
+    assert loans.due_date(None, NOW, item_days=None, site_days=7) == end_of(dt.date(2026, 12, 6))
+
+
+def end_of(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(23, 59, 59), tzinfo=dt.UTC)
+
+
+def test_a_loan_period_ends_at_the_end_of_the_day_where_the_borrowing_happens():
+    # 29 Nov 12:00 UTC is 04:00 in Los Angeles: 7 days on is the end of 6 Dec there
+    la = zone("America/Los_Angeles")
+    assert loans.due_date(None, NOW, site_days=7, zone=la) == \
+        dt.datetime(2026, 12, 7, 7, 59, 59, tzinfo=dt.UTC)
+    # 29 Nov 12:00 UTC is already 30 Nov in Auckland (UTC+13)
+    auckland = zone("Pacific/Auckland")
+    assert loans.due_date(None, NOW, site_days=1, zone=auckland) == \
+        dt.datetime(2026, 12, 1, 10, 59, 59, tzinfo=dt.UTC)
 
 
 def test_a_loan_period_of_zero_or_none_at_all_means_no_due_date():
