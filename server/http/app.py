@@ -38,6 +38,7 @@ from server.http import (
     pages_loans,
     pages_lots,
     pages_places,
+    pages_search,
     pages_timeline,
     pages_units,
 )
@@ -87,6 +88,7 @@ CONTROLLERS: list[Any] = [
     pages_admin.AdminPages,
     pages_lots.LotPages,
     pages_timeline.HistoryPages,
+    pages_search.SearchPages,
 ]
 
 
