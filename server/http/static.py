@@ -2,10 +2,11 @@
 list of what the scanning page needs offline.
 
 Versions. A page names an asset through the `asset()` Jinja global, which answers
-`/static/v/<version>/<path>`; the version is a hash of the contents of every file in the
-asset's folder, not of the file alone, because ES modules import their siblings by
-relative URL ("./api.js"): app.js at /static/v/<v>/scan/ finds api.js under the same <v>,
-so every module of a folder comes from one consistent version. An answer whose URL names
+`/static/v/<version>/<path>`. A file's version is a hash of its contents, except for ES
+modules: they import their siblings by relative URL ("./api.js"), so app.js at
+/static/v/<v>/scan/ finds api.js under the same <v>, and all the modules of a folder share
+one version, a hash of them all (one changed module gives the folder's modules new URLs;
+the CSS and the icons keep theirs). An answer whose URL names
 the current version is `immutable` for a year; any other answer (a plain /static/<path>,
 an old or unknown version) is the current file with `no-cache`, revalidated by ETag or
 Last-Modified, so a stale URL is never cached as if it were current.
@@ -101,6 +102,10 @@ def _folder(path: str) -> str:
     return posixpath.dirname(path)
 
 
+def _is_module(path: str) -> bool:
+    return path.endswith((".js", ".mjs"))
+
+
 def _stamp(root: Path) -> tuple[tuple[str, int, int], ...]:
     found = []
     for file in sorted(root.rglob("*")):
@@ -117,7 +122,8 @@ class Snapshot:
     def __init__(self, root: Path, stamp: tuple[tuple[str, int, int], ...]) -> None:
         self.stamp = stamp
         self.files: dict[str, Asset] = {}
-        per_folder: dict[str, Any] = {}
+        digests: dict[str, str] = {}
+        modules: dict[str, Any] = {}  # folder -> hash of its modules
         for relative, mtime_ns, _ in stamp:
             body = (root / relative).read_bytes()
             digest = hashlib.sha256(body).hexdigest()
@@ -127,9 +133,14 @@ class Snapshot:
             self.files[relative] = Asset(relative, body, f'"{digest[:20]}"',
                                          media or "application/octet-stream",
                                          email.utils.formatdate(seconds, usegmt=True), seconds)
-            folder = per_folder.setdefault(_folder(relative), hashlib.sha256())
-            folder.update(f"{posixpath.basename(relative)}\0{digest}\0".encode())
-        self.versions = {name: h.hexdigest()[:12] for name, h in per_folder.items()}
+            digests[relative] = digest[:12]
+            if _is_module(relative):
+                folder = modules.setdefault(_folder(relative), hashlib.sha256())
+                folder.update(f"{posixpath.basename(relative)}\0{digest}\0".encode())
+        self.versions = {
+            path: modules[_folder(path)].hexdigest()[:12] if _is_module(path) else digest
+            for path, digest in digests.items()
+        }
         self.newest = max((mtime_ns // 1_000_000_000 for _, mtime_ns, _ in stamp), default=0)
 
     def get(self, path: str) -> Asset | None:
@@ -148,7 +159,7 @@ class Snapshot:
         path = path.lstrip("/")
         if path not in self.files:
             raise LookupError(f"no static file {path}")
-        return f"{PREFIX}/v/{self.versions[_folder(path)]}/{path}"
+        return f"{PREFIX}/v/{self.versions[path]}/{path}"
 
     def imports(self, path: str) -> list[str]:
         """The relative static imports of a module, as paths of the static folder."""
@@ -293,7 +304,7 @@ async def _answer(request: Request[Any, Any, Any], library: Library, file_path: 
     parts = path.split("/", 2)
     if parts[0] == "v" and len(parts) == 3:
         path = parts[2]
-        if path in snapshot.files and parts[1] == snapshot.versions[_folder(path)]:
+        if path in snapshot.files and parts[1] == snapshot.versions[path]:
             cache = IMMUTABLE
     asset = snapshot.get(path)
     if asset is None:

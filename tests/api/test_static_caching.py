@@ -94,15 +94,22 @@ def test_an_old_or_unknown_version_gets_the_current_file_revalidated(files, libr
     assert files.get("/static/v/0123456789ab/scan/a.js").headers["cache-control"] == "no-cache"
 
 
-def test_siblings_share_a_version_that_follows_any_of_them_and_no_other_folder(
+def test_modules_of_a_folder_share_a_version_that_follows_any_of_them_and_nothing_else(
         library, folder, clock):
-    before = {p: library.asset(p) for p in ("scan/app.js", "scan/b.js", "vendor/ponyfill.js")}
+    paths = ("scan/app.js", "scan/b.js", "scan/scan.css", "vendor/ponyfill.js")
+    before = {p: library.asset(p) for p in paths}
     assert before["scan/app.js"].split("/")[3] == before["scan/b.js"].split("/")[3]
+    assert before["scan/app.js"].split("/")[3] != before["scan/scan.css"].split("/")[3]
     (folder / "scan/b.js").write_text('export { a } from "./a.js";\nexport const b = 5;\n')
     clock.now += 2
-    after = {p: library.asset(p) for p in before}
+    after = {p: library.asset(p) for p in paths}
     assert after["scan/app.js"] != before["scan/app.js"]  # app.js imports b.js by "./b.js"
+    assert after["scan/scan.css"] == before["scan/scan.css"]
     assert after["vendor/ponyfill.js"] == before["vendor/ponyfill.js"]
+    (folder / "scan/scan.css").write_text("body { margin: 1px }\n")
+    clock.now += 2
+    assert library.asset("scan/scan.css") != before["scan/scan.css"]
+    assert library.asset("scan/app.js") == after["scan/app.js"]
 
 
 def test_an_unchanged_file_answers_304_to_its_etag_and_to_its_date(files):
