@@ -63,7 +63,7 @@ class ScanPageController(Controller):
         return Template(
             "scan.html",
             context={"user": user, "public_url": get_settings().public_url,
-                     **await scan_zone(request)},
+                     "loan_days": get_settings().loan_days, **await scan_zone(request)},
             headers={"Cache-Control": "no-cache"},
         )
 

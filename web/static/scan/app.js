@@ -8,7 +8,8 @@ import { classify } from "./codes.js";
 import { fillPickers, loadPickLists, pickList, renderContext, setLocation, setMode, setPerson } from "./context.js";
 import { unlockAudio } from "./feedback.js";
 import { listenForScanner } from "./keys.js";
-import { kioskReset, kioskScan, kioskTouch } from "./kiosk.js";
+import { kioskScan, kioskTouch, wireKiosk } from "./kiosk.js";
+import { wireCheckout } from "./checkout.js";
 import { MODES, NEEDS } from "./modes.js";
 import { flush, retryNow, showQueued, wentOffline } from "./outbox.js";
 import { lookup, scanBody, send } from "./send.js";
@@ -40,11 +41,11 @@ function handleCode(raw, source, t0 = performance.now(), decodeMs = 0) {
   if (c.kind === "location" && ["move", "check_in", "receive", "consume", "audit"].includes(mode)) {
     return setLocation(c.tag);
   }
-  if (c.kind === "person" && (mode === "check_out" || mode === "kiosk")) return setPerson(c.tag);
+  if (mode === "kiosk" && c.kind !== "location") return kioskScan(c, meta); // a badge starts a turn
+  if (c.kind === "person" && mode === "check_out") return setPerson(c.tag);
   if (mode !== "lookup" && (c.kind === "location" || c.kind === "person")) {
     return refuse(`That is a ${c.kind} label`, MODES[mode].help);
   }
-  if (mode === "kiosk") return kioskScan(c, meta);
   if (mode === "check_out" && !state.person) return personFirst(c);
   const need = MODES[mode].needs;
   if (need && !state[need]) return refuse("Not yet", NEEDS[need]);
@@ -124,11 +125,12 @@ function wire() {
   });
   $("source-send").addEventListener("click", sendFromSource);
   $("source-cancel").addEventListener("click", hideSource);
-  $("kiosk-done").addEventListener("click", kioskReset);
-  $("kiosk-exit").addEventListener("click", () => setMode("lookup"));
+  wireKiosk();
+  wireCheckout();
   $("audit-finish").addEventListener("click", finishAudit);
   for (const type of ["pointerdown", "keydown"]) document.addEventListener(type, unlockAudio, { once: true });
-  listenForScanner((code, t0) => handleCode(code, "scanner", t0));
+  listenForScanner((code, t0) => handleCode(code, "scanner", t0), (_, gapMs) =>
+    refuse("Partial read, scan again", `The scanner's keys stopped or slowed before the end of the code. If this keeps happening, open this page with ?wedge_ms=${gapMs * 2} to allow slower scanners.`));
   addEventListener("online", () => {
     ui.network(true);
     retryNow();

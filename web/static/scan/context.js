@@ -3,7 +3,7 @@
 import * as api from "./api.js";
 import { renderAudit, startAudit } from "./audit.js";
 import { signal } from "./feedback.js";
-import { kioskReset, kioskTouch } from "./kiosk.js";
+import { kioskLocked, kioskReset, kioskTouch, lockKiosk, renderKiosk } from "./kiosk.js";
 import { hideLot } from "./lotprompt.js";
 import { MODES } from "./modes.js";
 import { hideSource } from "./source.js";
@@ -14,6 +14,8 @@ const $ = ui.el;
 
 export function setMode(mode, { quiet = false } = {}) {
   if (!MODES[mode] || (!CAN_OPERATE && mode !== "lookup")) mode = "lookup";
+  if (kioskLocked()) mode = "kiosk"; // left only with the PIN or a manager's login
+  if (mode === "kiosk") lockKiosk();
   state.mode = mode;
   forget();
   localStorage.setItem("tt.mode", mode);
@@ -46,10 +48,7 @@ export function renderContext() {
   const person = state.person;
   $("ctx-person").textContent = person ? person.name || person.tag : "Scan a badge";
   $("ctx-person").dataset.tag = person?.tag || "";
-  $("kiosk-prompt").textContent = person
-    ? `Hi ${person.name || person.tag}: scan what you take, then tap Done.`
-    : "Scan your badge to borrow. Scan an item on its own to return it.";
-  $("kiosk-done").hidden = !person;
+  renderKiosk();
   renderAudit();
 }
 

@@ -12,9 +12,10 @@ const TONES = {
   queued: [[660, 0.06], [880, 0.06]],
   unknown: [[440, 0.12]],
   refused: [[220, 0.12], [180, 0.18]],
+  warning: [[330, 0.1], [262, 0.14]],
   context: [[784, 0.05]],
 };
-const BUZZ = { ok: 40, queued: [30, 40, 30], unknown: 120, refused: [90, 60, 90], context: 20 };
+const BUZZ = { ok: 40, queued: [30, 40, 30], unknown: 120, refused: [90, 60, 90], warning: [90, 60, 90], context: 20 };
 
 export function signal(kind) {
   if (navigator.vibrate) navigator.vibrate(BUZZ[kind] ?? 40);

@@ -1,7 +1,9 @@
 // Showing what the server said: the banner, the row in the recent list, the sound, and
 // the time from frame (or key) to confirmation.
 import { auditSeen } from "./audit.js";
+import { isWarning, offerOverride, offerRepair, pageWords } from "./checkout.js";
 import { setPerson } from "./context.js";
+import { kioskResult } from "./kiosk.js";
 import { signal } from "./feedback.js";
 import { body, state, timings } from "./state.js";
 import { formatDue } from "./time.js";
@@ -14,6 +16,7 @@ export function label(scan) {
 
 export function outcome(result) {
   if (result.ok) return "ok";
+  if (isWarning(result)) return "warning"; // not in working order: a reason, not a fault
   const code = result.error?.code || "";
   return result.status === 404 || /unknown|not_found/.test(code) ? "unknown" : "refused";
 }
@@ -36,14 +39,18 @@ export function describe(result) {
 
 export function show(scan, result, meta = {}, { fromQueue = false } = {}) {
   const kind = outcome(result);
-  const title = result.message || (kind === "ok" ? "Done" : result.error?.detail || "Refused");
-  const text = describe(result);
+  const words = pageWords(result);
+  const title = words?.title || result.message || (kind === "ok" ? "Done" : result.error?.detail || "Refused");
+  const text = words?.text ?? describe(result);
   ui.recent(scan.idempotency_key, { state: kind, title, text, at: scan.scanned_at });
   if (!fromQueue) {
     ui.banner(kind, title, text);
     signal(kind);
     confirmRendered(scan, meta);
     offerUndo(scan, result);
+    offerOverride(scan, result);
+    offerRepair(scan, result);
+    kioskResult(scan, result);
   }
   if (scan.action === "audit") auditSeen(result);
   if (kind === "refused" && result.resolved?.kind === "person" && state.mode === "check_out") {

@@ -1,5 +1,6 @@
 // Building a scan from the context and sending it; a scan that cannot go now is queued.
 import * as api from "./api.js";
+import { pastDueConfirmed } from "./checkout.js";
 import { MODES } from "./modes.js";
 import { askLot, needsLot } from "./lotprompt.js";
 import { enqueue, loggedOut } from "./outbox.js";
@@ -25,6 +26,7 @@ export function scanBody(action, code, extra = {}) {
     if (state.person) scan.person = state.person.tag;
     const due = $("ctx-due").value;
     if (due && state.mode === "check_out") scan.due_at = endOfDay(due); // the end of that day, in the user's zone
+    if (scan.due_at && pastDueConfirmed()) scan.allow_past_due = true;
   }
   if (action === "check_in" && $("ctx-condition").value) scan.condition = $("ctx-condition").value;
   const qty = Number($("ctx-qty").value);
