@@ -104,5 +104,6 @@ export function wireCheckout() {
   $("ctx-due-past").addEventListener("change", () => forget());
   $("override-send").addEventListener("click", lendAnyway);
   $("override-cancel").addEventListener("click", hideOverride);
+  $("override-reason").addEventListener("input", () => { $("override-error").textContent = ""; });
   $("repair").addEventListener("click", sendToRepair);
 }

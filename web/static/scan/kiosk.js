@@ -59,9 +59,9 @@ export function renderKiosk() {
   const person = state.person;
   $("kiosk-turn").textContent = person ? person.name || person.tag : "Nobody yet";
   $("kiosk-turn").dataset.tag = person?.tag || "";
-  $("kiosk-prompt").textContent = person
-    ? `Scan what you take, then tap Done.${LOAN_DAYS ? ` Usual loan: ${plural(LOAN_DAYS, "day")}.` : ""}`
-    : "Scan your badge to borrow. Scan an item on its own to return it.";
+  // with nobody's turn open the banner says what to do: the prompt would only repeat it
+  $("kiosk-prompt").hidden = !person;
+  $("kiosk-prompt").textContent = `Scan what you take, then tap Done.${LOAN_DAYS ? ` Usual loan: ${plural(LOAN_DAYS, "day")}.` : ""}`;
   $("kiosk-done").hidden = !person;
 }
 
