@@ -184,6 +184,10 @@ def main() -> int:
     parser.add_argument("--rtt", type=float, default=150, help="ms added to each request")
     parser.add_argument("--down", type=float, default=1600, help="kbit/s")
     parser.add_argument("--up", type=float, default=750, help="kbit/s")
+    parser.add_argument("--touch", action="store_true",
+                        help="set the mtime of the tree's static files to now first (a fresh "
+                        "deploy, or a cache older than a tenth of the files' age: browsers "
+                        "then revalidate files sent without Cache-Control)")
     args = parser.parse_args()
     tree = args.tree.resolve()
     if not (tree / "web/static/vendor/zxing_reader.wasm").exists():
@@ -191,8 +195,12 @@ def main() -> int:
 
     from playwright.sync_api import sync_playwright
 
-    print(f"tree={tree} rtt_ms={args.rtt:g} down_kbit={args.down:g} up_kbit={args.up:g} "
-          f"runs={args.runs}")
+    if args.touch:
+        for file in (tree / "web/static").rglob("*"):
+            if file.is_file():
+                os.utime(file)
+    print(f"tree={tree} touch={args.touch} rtt_ms={args.rtt:g} down_kbit={args.down:g} "
+          f"up_kbit={args.up:g} runs={args.runs}")
     with server(tree) as base, sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
