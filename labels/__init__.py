@@ -17,7 +17,13 @@ from labels.render import (
     render_zpl,
 )
 from labels.stocks import LabelStock, builtin_stocks, load_stocks
-from labels.templates import LabelTemplate, LineSpec, builtin_templates, parse_template
+from labels.templates import (
+    LabelTemplate,
+    LineSpec,
+    builtin_for,
+    builtin_templates,
+    parse_template,
+)
 
 __all__ = [
     "FitError",
@@ -31,6 +37,7 @@ __all__ = [
     "PrinterError",
     "StockError",
     "TemplateError",
+    "builtin_for",
     "builtin_stocks",
     "builtin_templates",
     "layout_label",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 from labels.data import LabelData
-from labels.errors import LabelError
+from labels.errors import FitError, LabelError
 from labels.pdf import render_pdf
 from labels.raster import render_png
 from labels.stocks import LabelStock
@@ -49,10 +49,22 @@ def render_rows(
     fmt: str,
     rows: Sequence[LabelRow],
     stock: LabelStock,
-    template: LabelTemplate,
+    template: LabelTemplate | Sequence[LabelTemplate],
     start_at: int = 1,
     cut_borders: bool = False,
 ) -> bytes:
-    """render_file of LabelData(*row) for each row: the data is checked where it is drawn."""
+    """render_file of LabelData(*row) for each row: the data is checked where it is drawn.
+    Given several templates (templates.builtin_for(kind) when none was chosen), the first
+    that fits every label on this stock; when none fits, the first one's reason."""
     labels = [LabelData(*row) for row in rows]  # type: ignore[arg-type]
-    return render_file(fmt, labels, stock, template, start_at, cut_borders)
+    candidates = (template,) if isinstance(template, LabelTemplate) else tuple(template)
+    if not candidates:
+        raise LabelError("template", "no template for this kind of label")
+    refused: FitError | None = None
+    for candidate in candidates:
+        try:
+            return render_file(fmt, labels, stock, candidate, start_at, cut_borders)
+        except FitError as exc:  # too big for this stock: a smaller template may fit
+            refused = refused or exc
+    assert refused is not None
+    raise refused

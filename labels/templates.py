@@ -142,7 +142,7 @@ _BUILTIN = (
         lines=(
             LineSpec("{{ name }}", 1.15, bold=True, required=True),
             LineSpec(_SERIAL),
-            LineSpec("{{ org or location }}", 0.9),
+            LineSpec("{{ org }}", 0.9),  # never the location: the tag stays, the unit moves
         ),
         kinds=("unit",),
     ),
@@ -153,7 +153,7 @@ _BUILTIN = (
         lines=(
             LineSpec("{{ name }}", 1.15, bold=True, required=True),
             LineSpec(_SERIAL),
-            LineSpec("{{ location }}", 0.9),
+            LineSpec("{{ org }}", 0.9),
         ),
         kinds=("unit",),
     ),
@@ -198,6 +198,12 @@ _BUILTIN = (
 
 def builtin_templates() -> dict[str, LabelTemplate]:
     return {t.key: t for t in _BUILTIN}
+
+
+def builtin_for(kind: str) -> tuple[LabelTemplate, ...]:
+    """The built-in templates for one kind of label, the usual one first, then smaller ones:
+    when no template is chosen, the first of these that fits the stock is used."""
+    return tuple(t for t in _BUILTIN if kind in t.kinds)
 
 
 def parse_template(key: str, raw: Mapping[str, Any]) -> LabelTemplate:

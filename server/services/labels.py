@@ -29,8 +29,6 @@ from server.domain.vocab import EventKind
 from server.services import offload
 from server.settings import get_settings
 
-DEFAULT_TEMPLATE = {"unit": "asset", "location": "location", "person": "badge",
-                    "blank": "blank"}
 FORMATS = {"png": "image/png", "pdf": "application/pdf", "zpl": "application/zpl",
            "svg": "image/svg+xml"}
 MAX_BATCH = 5000
@@ -66,12 +64,19 @@ def stock(key: str) -> lib.LabelStock:
     return found
 
 
-def template(key: str | None, kind: str) -> lib.LabelTemplate:
-    key = key or DEFAULT_TEMPLATE[kind]
+Templates = tuple[lib.LabelTemplate, ...]
+
+
+def template(key: str | None, kind: str) -> Templates:
+    """The chosen template; with none chosen, the built-in ones for the kind, the usual one
+    first (labels/templates.py): the first that fits the stock is used (a unit label on 12 mm
+    tape gets the QR and lines without the Code 128)."""
+    if not key:
+        return lib.builtin_for(kind)
     found = lib.builtin_templates().get(key)
     if found is None:
-        raise InvalidInput(f"unknown label template {key!r}", field="template")
-    return found
+        raise InvalidInput(f"there is no label template {key}", field="template")
+    return (found,)
 
 
 def url_for(tag: Tag) -> str:
@@ -145,12 +150,6 @@ async def _row_for_tag(text: str, make: _Rows, tree: Tree | None = None) -> Row:
     return make.person(await places_repo.person(tag=str(tag)))
 
 
-async def data_for_tag(text: str) -> lib.LabelData:
-    """One record's label data."""
-    kind, tag, url, fields = await _row_for_tag(text, _Rows())
-    return lib.LabelData(kind, tag, url, fields)  # type: ignore[arg-type]
-
-
 async def rows_for_tags(tags: list[str]) -> list[Row]:
     if len(tags) > MAX_BATCH:
         raise too_many(len(tags), "tags")
@@ -164,15 +163,15 @@ async def render_one(tag: str, stock_key: str, template_key: str | None, fmt: st
                      ) -> tuple[bytes, str]:
     if fmt not in FORMATS:
         raise InvalidInput(f"format must be one of: {', '.join(FORMATS)}", field="format")
-    data = await data_for_tag(tag)
-    stk, tpl = stock(stock_key), template(template_key, data.kind)
+    kind, tag, url, fields = await _row_for_tag(tag, _Rows())
+    stk, tpl = stock(stock_key), template(template_key, kind)
     try:
-        return lib.render_file(fmt, [data], stk, tpl), FORMATS[fmt]
+        return lib.render_rows(fmt, [(kind, tag, url, fields)], stk, tpl), FORMATS[fmt]
     except lib.LabelError as exc:
         raise _fail(exc) from exc
 
 
-async def render(batch: Batch, stk: lib.LabelStock, tpl: lib.LabelTemplate, fmt: str,
+async def render(batch: Batch, stk: lib.LabelStock, tpl: Templates, fmt: str,
                  *, start_at: int = 1, cut_borders: bool = False) -> bytes:
     """A batch as one PDF or ZPL file, rendered in a worker process (503 when too many
     batches wait already)."""
