@@ -158,6 +158,8 @@ def test_a_due_date_typed_in_los_angeles_is_that_day_on_every_page_and_on_scan(
     page.goto(f"/units/{drill}")
     page.select_option("#check-out-person", dana)
     page.fill("#check-out-due-at", day.isoformat())
+    page.locator("form[action$='/check-out']").screenshot(
+        path=str(shots / "unit-check-out-form-phone.png"))
     page.click("form[action$='/check-out'] button")
     page.wait_for_selector(".flash")
     assert site.due_at(drill) == end_of_day_utc(day, LA)
@@ -178,6 +180,9 @@ def test_a_due_date_typed_in_los_angeles_is_that_day_on_every_page_and_on_scan(
     shown = page.inner_text("#banner") + row.inner_text()
     assert written(day + dt.timedelta(days=1)) not in shown and "/" not in title
     page.screenshot(path=str(shots / "scan-local-time-phone.png"))
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.goto(f"/units/{drill}")
+    page.screenshot(path=str(shots / "unit-local-time-desktop.png"), full_page=True)
 
 
 def test_the_scanning_page_writes_times_as_the_pages_do_in_the_browsers_zone(phone_in, site):
