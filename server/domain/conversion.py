@@ -89,14 +89,16 @@ def _to_units(out: ConversionPlan, item: Item, stock: dict[StockKey, int],
 def _collapse(out: ConversionPlan, item: Item, target: Tracking, units: list[Unit],
               lot_id: int | None, on_checked_out: str) -> None:
     if on_checked_out not in CHECKED_OUT_CHOICES:
-        raise InvalidInput(f"on_checked_out must be one of {', '.join(CHECKED_OUT_CHOICES)}",
-                           field="on_checked_out")
+        raise InvalidInput("say what happens to checked-out units: "
+                           f"{' or '.join(CHECKED_OUT_CHOICES)}", field="on_checked_out")
     live = [u for u in units if not u.collapsed]
     out_now = [u for u in live if u.status is Status.CHECKED_OUT]
     if out_now and on_checked_out == "refuse":
+        one = len(out_now) == 1
         raise Conflict(
-            f"{len(out_now)} unit(s) of {item.sku} are checked out (first: {out_now[0].tag}); "
-            "check them in first, or send on_checked_out=check_in",
+            f"{len(out_now)} unit{'' if one else 's'} of {item.sku} {'is' if one else 'are'} "
+            f"checked out (first: {out_now[0].tag}): check {'it' if one else 'them'} in "
+            "first, or have them checked in as part of the change",
             field="on_checked_out", code="units_checked_out",
             details={"checked_out": [u.tag for u in out_now]},
         )

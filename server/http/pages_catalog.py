@@ -52,6 +52,8 @@ EDIT_FIELDS = (
 )
 
 
+CONVERTED = (("units_checked_in", "checked in"), ("units_collapsed", "merged into counts"),
+             ("units_restored", "restored with their tags"), ("units_created", "created"))
 CUSTOM_ROWS_BLANK = 2  # empty rows under an item's custom fields, for new ones
 MAX_CUSTOM_ROWS = 100
 _NOT_KEY = re.compile(r"[^a-z0-9_]+")
@@ -146,7 +148,8 @@ async def item_page(
         locations=await location_choices(),
         failed=fail,
         history=await timeline(limit=25, request=request, item_id=item_id),
-        modes=[(m, m) for m in TRACKING if m != item.tracking],
+        convert_targets=convert_targets(item.tracking, item.count),
+        checked_out=await _checked_out(item_id) if item.tracking == "serial" else 0,
         sources=_sources(stock),
         lots=sorted({(s.lot, s.lot) for s in stock if s.lot}),
         item_lots=lots,
@@ -158,6 +161,46 @@ async def item_page(
         custom_rows=len(item.custom_fields) + CUSTOM_ROWS_BLANK,
         custom_names=[f"custom.{f.key}" for f in item.custom_fields],
     )
+
+
+def convert_targets(now: str, count: int) -> list[tuple[str, str, str]]:
+    """The tracking modes an item can change to, each with what the change does to it."""
+    pieces = plural(count, "counted piece")
+    said = {
+        ("quantity", "serial"): f"Each of the {pieces} becomes a unit with a new tag, serial "
+                                "pending; units merged into the count before come back first.",
+        ("lot", "serial"): f"Each of the {pieces} becomes a unit with a new tag, serial "
+                           "pending, in its lot.",
+        ("serial", "quantity"): "Units on hand become counts per location; every unit keeps "
+                                "its record, tag and history.",
+        ("serial", "lot"): "Units on hand become counts per location in a lot; every unit "
+                           "keeps its record, tag and history.",
+        ("quantity", "lot"): "The counts go into one lot.",
+        ("lot", "quantity"): "The lots are merged into one count per location.",
+    }
+    names = {"quantity": "Quantity (a count)", "lot": "Lot (counts per lot and expiry)",
+             "serial": "Serial (individual units with tags)"}
+    return [(m, names[m], said[(now, m)]) for m in TRACKING if m != now]
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}{'' if n == 1 else 's'}"
+
+
+def _checked_out_words(tags: list[str]) -> str:
+    """The refusal in the form's words: the API's names its parameter instead."""
+    one = len(tags) == 1
+    shown = ", ".join(tags[:3]) + (", …" if len(tags) > 3 else "")
+    where = "it in on its page" if one else "them in on their pages"
+    return (f"{plural(len(tags), 'unit')} {'is' if one else 'are'} checked out ({shown}): "
+            f"tick “First check in”, or check {where} first")
+
+
+async def _checked_out(item_id: int) -> int:
+    _, total = await units_repo.list_units(
+        units_repo.UnitFilter(item_id=item_id, status="checked_out"),
+        sort="tag", descending=False, limit=1, offset=0)
+    return total
 
 
 def _sources(stock: list[Any]) -> list[tuple[str, str]]:
@@ -289,7 +332,10 @@ class CatalogPages(PageBase):
     @post("/items/{item_id:int}/convert", opt=MANAGE)
     async def convert(self, request: Req, item_id: int) -> Redirect | Template:
         form = await read_form(request)
+        target = form.get("tracking", "")
         try:
+            if target not in TRACKING:
+                raise InvalidInput("choose how the item will be tracked", field="tracking")
             if form.get("confirm") != "yes":
                 raise InvalidInput(
                     "tick the box to confirm the change of tracking", field="confirm"
@@ -297,17 +343,21 @@ class CatalogPages(PageBase):
             result = await conversion.convert(
                 actor_of(request),
                 item_id,
-                form.get("tracking", ""),
+                target,
                 lot=form.get("lot") or None,
-                on_checked_out=form.get("on_checked_out") or "refuse",
+                on_checked_out="check_in" if form.get("on_checked_out") in ("on", "check_in")
+                else "refuse",
             )
         except DomainError as exc:
-            return await item_page(request, item_id, fail=failed("convert", exc, form))
-        parts = [f"{v} {k.replace('_', ' ')}" for k, v in result.items() if v]
+            fail = failed("convert", exc, form)
+            if exc.code == "units_checked_out":  # the API's words name its parameter
+                fail.message = _checked_out_words(exc.details.get("checked_out") or [])
+            return await item_page(request, item_id, fail=fail)
+        parts = [f"{plural(n, 'unit')} {words}" for key, words in CONVERTED
+                 if (n := result.get(key, 0))]
         return done(
             f"/items/{item_id}",
-            "Tracking changed to "
-            f"{form.get('tracking')}" + (f" ({', '.join(parts)})." if parts else "."),
+            f"Tracking changed to {target}" + (f" ({', '.join(parts)})." if parts else "."),
         )
 
     @post("/items/{item_id:int}/stock", opt=OPERATE)

@@ -52,10 +52,11 @@ class UnitPages(PageBase):
         found = await units_repo.get(tag=lookup.unit_tag(tag))
         unit = present.unit(await units_repo.detail(found.id))
         item = present.item(await items_repo.row_with_counts(unit.item.id), [])
+        live = not found.collapsed  # merged into a count: every action would be refused
         actions = [
             t.action
             for t in TRANSITIONS.values()
-            if found.status in t.sources and t.action not in CUSTODY
+            if live and found.status in t.sources and t.action not in CUSTODY
         ]
         return page(
             request,

@@ -29,8 +29,9 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
         unit_list = await units_repo.for_item(item.id, lock=True)
         held = await loans_repo.held_by_people(item.id) if item.tracking.counted else 0
         if held:
-            raise Conflict(f"{held} of {item.sku} are lent to people: take them back before "
-                           "changing how it is tracked", code="quantity_on_loan",
+            raise Conflict(f"{held} of {item.sku} {'is' if held == 1 else 'are'} lent to "
+                           "people: take them back before changing how it is tracked",
+                           code="quantity_on_loan",
                            details={"held": held})
         lot_id = None
         if mode is Tracking.LOT:

@@ -1,0 +1,145 @@
+"""The pages a person uses every day, in process: a unit merged into a count offers no
+action; the tracking change asks once, shows the options of the chosen target and refuses
+in its own words; after adding units, their labels are one click away."""
+
+import re
+
+import pytest
+
+from tests import factories as f
+from tests.conftest import page_login
+
+HTML = {"Accept": "text/html"}
+
+
+def login(client, role):
+    client.cookies.clear()
+    answer = page_login(client, role)
+    assert answer.status_code == 303, answer.text
+
+
+def send(client, page, action, **fields):
+    """Open `page` as the logged-in browser would, then post its form to `action`."""
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get(page).text).group(1)
+    return client.post(action, data={"csrf": token, **fields}, headers=HTML,
+                       follow_redirects=False)
+
+
+def error_at(html, form, field):
+    found = re.search(rf'<p class="error" id="{form}-{field.replace("_", "-")}-error">([^<]*)</p>',
+                      html)
+    assert found, html
+    return found.group(1)
+
+
+def forms_posting_to(html, prefix):
+    return re.findall(rf'<form method="post" action="({re.escape(prefix)}[^"]*)"', html)
+
+
+@pytest.fixture
+def shelf(admin):
+    return f.location(admin, "Drill rack")
+
+
+@pytest.fixture
+def drills(admin, shelf):
+    drill = f.item(admin, tracking="serial", name="Drill", sku="DRL-1")
+    return drill, [u["tag"] for u in f.units(admin, drill["id"], shelf["tag"], count=3)]
+
+
+# -- units merged into counts -------------------------------------------------------------
+
+def test_a_unit_merged_into_a_count_offers_no_action(client, admin, drills):
+    drill, tags = drills
+    f.ok(admin.post(f"/api/v1/items/{drill['id']}/convert", json={"tracking": "quantity"}), 201)
+    login(client, "manager")
+    html = client.get(f"/units/{tags[0]}").text
+    assert "collapsed into counts" in html and 'id="collapsed-note"' in html
+    # the manager's edit of serial and purchase data still works on a merged unit; no other
+    assert forms_posting_to(html, f"/units/{tags[0]}") == [f"/units/{tags[0]}/edit"]
+    login(client, "operator")
+    assert forms_posting_to(client.get(f"/units/{tags[0]}").text, "/units/") == []
+
+
+def test_a_live_unit_keeps_its_actions(client, drills):
+    tag = drills[1][0]
+    login(client, "operator")
+    actions = forms_posting_to(client.get(f"/units/{tag}").text, f"/units/{tag}")
+    assert {f"/units/{tag}/{a}" for a in ("check-out", "move", "status", "condition")} <= set(
+        actions)
+
+
+# -- the tracking change ------------------------------------------------------------------
+
+def convert_form(html):
+    start = html.index('<form method="post" action="/items/', html.index("Change tracking mode"))
+    return html[start:html.index("</form>", start)]
+
+
+def test_the_tracking_change_asks_once_and_offers_only_the_other_modes(client, drills):
+    login(client, "manager")
+    form = convert_form(client.get(f"/items/{drills[0]['id']}").text)
+    assert "data-confirm" not in form  # the tick box is the one confirmation
+    assert re.findall(r'name="tracking" value="(\w+)"', form) == ["quantity", "lot"]
+    assert 'class="when-lot"' in form  # shown by app.css only while "lot" is chosen
+    assert 'name="on_checked_out"' not in form  # nothing is checked out: no such choice
+
+
+def test_the_checked_out_choice_appears_only_when_units_are_out(client, admin, drills):
+    drill, tags = drills
+    person = f.person(admin, name="Dana")
+    for tag in tags[:2]:
+        f.ok(admin.post(f"/api/v1/units/{tag}/check-out", json={"person": person["tag"]}))
+    login(client, "manager")
+    form = convert_form(client.get(f"/items/{drill['id']}").text)
+    assert "First check in the 2 units now checked out" in form
+
+
+def test_a_counted_item_is_offered_no_checked_out_choice_and_no_lot_for_serial(client, admin):
+    cords = f.item(admin, tracking="lot", name="Cords")
+    login(client, "manager")
+    form = convert_form(client.get(f"/items/{cords['id']}").text)
+    assert re.findall(r'name="tracking" value="(\w+)"', form) == ["quantity", "serial"]
+    assert 'name="on_checked_out"' not in form and 'name="lot"' not in form
+
+
+def test_checked_out_units_are_refused_in_the_forms_words(client, admin, drills):
+    drill, tags = drills
+    person = f.person(admin, name="Dana")
+    f.ok(admin.post(f"/api/v1/units/{tags[0]}/check-out", json={"person": person["tag"]}))
+    login(client, "manager")
+    page = f"/items/{drill['id']}"
+    answer = send(client, page, f"{page}/convert", tracking="quantity", confirm="yes")
+    assert answer.status_code == 422
+    said = error_at(answer.text, "convert", "on_checked_out")
+    assert said == (f"1 unit is checked out ({tags[0]}): tick “First check in”, or check it in "
+                    "on its page first")
+    assert "on_checked_out" not in said and "unit(s)" not in said
+    assert 'id="convert-to-quantity" name="tracking" value="quantity" checked' in answer.text
+    answer = send(client, page, f"{page}/convert", tracking="quantity", confirm="yes",
+                  on_checked_out="on")
+    assert answer.status_code == 303, answer.text
+    shown = client.get(page).text
+    assert ("Tracking changed to quantity (1 unit checked in, 3 units merged into counts)."
+            in shown)
+
+
+def test_the_api_refusal_names_no_parameter_in_its_sentence_and_counts_right(admin, drills):
+    drill, tags = drills
+    person = f.person(admin, name="Dana")
+    for tag in tags[:2]:
+        f.ok(admin.post(f"/api/v1/units/{tag}/check-out", json={"person": person["tag"]}))
+    body = f.problem(admin.post(f"/api/v1/items/{drill['id']}/convert",
+                                json={"tracking": "lot"}), 409, "on_checked_out")
+    assert body["detail"].startswith("2 units of DRL-1 are checked out")
+    assert "on_checked_out" not in body["detail"]
+
+
+def test_no_target_and_no_tick_are_refused_at_their_fields(client, drills):
+    login(client, "manager")
+    page = f"/items/{drills[0]['id']}"
+    answer = send(client, page, f"{page}/convert", confirm="yes")
+    assert error_at(answer.text, "convert", "tracking") == "choose how the item will be tracked"
+    answer = send(client, page, f"{page}/convert", tracking="lot", lot="L-9")
+    assert "tick the box" in error_at(answer.text, "convert", "confirm")
+    assert 'name="lot" type="text" value="L-9"' in answer.text  # what was typed stays
