@@ -232,3 +232,15 @@ def test_the_site_zone_setting_must_name_a_zone(monkeypatch):
     finally:
         monkeypatch.delenv("TAGTRACK_TIME_ZONE")
         reload_settings()
+
+
+def test_the_scanning_page_is_told_the_users_own_zone_and_its_labels(client, admin, operator):
+    page_login(client, "operator", next_="/scan")
+    client.cookies.set("tz", "Europe/Berlin")
+    text = client.get("/scan").text
+    assert 'data-time-zone=""' in text  # no zone of their own: time.js uses the browser's
+    assert "&#34;CET&#34;" in text and "Europe/Berlin" in text
+    ok(set_zone(admin, operator, "America/Los_Angeles"))
+    text = client.get("/scan").text
+    assert 'data-time-zone="America/Los_Angeles"' in text
+    assert "&#34;-480&#34;: &#34;PST&#34;" in text
