@@ -4,6 +4,7 @@ taking back quantities, and bulk check-out of units to one person."""
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 import msgspec
@@ -12,6 +13,7 @@ from litestar.params import JSONBody
 from msgspec import Struct
 
 from server.db import loans_repo, places_repo
+from server.domain.errors import InvalidInput
 from server.http import schemas as s
 from server.http.auth import OPERATE, VIEW
 from server.http.inputs import api_moment
@@ -37,7 +39,8 @@ class LoanOut(Struct):
     due_at: dt.datetime | None
     overdue: bool
     location: Ref  # the unit's home location, or where the quantity was lent from
-    lent_at: dt.datetime | None
+    lent_at: dt.datetime | None  # since when (a unit: its check-out)
+    returned_at: dt.datetime | None = None  # a closed loan (?closed=true): when it ended
 
 
 class LoanPage(Struct):
@@ -130,10 +133,37 @@ def loan_out(row: dict[str, Any], now: dt.datetime) -> LoanOut:
         quantity=int(row["quantity"]),
         person=Ref(row["person_id"], row["person_tag"], row["person_name"]),
         due_at=due,
-        overdue=due is not None and due < now,
+        overdue=due is not None and due < now and row.get("returned_at") is None,
         location=Ref(row["location_id"], row["location_tag"], row["location_name"]),
         lent_at=_stamp(row["lent_at"]),
+        returned_at=_stamp(row.get("returned_at")),
     )
+
+
+@dataclass(frozen=True)
+class LoanFilter:
+    """What a loans list shows, as the API and the loans page take it."""
+
+    person: str | None = None  # an id or a person tag
+    item: str | None = None  # an id or a SKU
+    overdue: bool = False
+    no_due: bool = False
+    q: str | None = None
+    closed: bool = False
+
+
+async def loan_rows(f: LoanFilter, limit: int, offset: int) -> tuple[list[dict[str, Any]], int]:
+    person_id = await lookup.person_id(f.person) if f.person else None
+    item = f.item
+    item_id = await lookup.item_id(int(item) if item.isdecimal() else item) if item else None
+    if not f.closed:
+        return await loans.open_loans(person_id=person_id, item_id=item_id, overdue=f.overdue,
+                                      no_due=f.no_due, q=f.q, limit=limit, offset=offset)
+    if f.overdue or f.no_due:
+        raise InvalidInput("closed loans take no due-date filter (overdue, no_due)",
+                           field="closed")
+    return await loans.closed_loans(person_id=person_id, item_id=item_id, q=f.q, limit=limit,
+                                    offset=offset)
 
 
 async def _held(item_id: int, person_id: int, lot_id: int | None) -> int:
@@ -144,7 +174,16 @@ class LoanController(Controller):
     path = "/api/v1"
     tags = ["loans"]
 
-    @get("/loans", opt=VIEW, summary="Open loans: units checked out and quantities lent")
+    @get(
+        "/loans",
+        opt=VIEW,
+        summary="Open loans (units checked out, quantities lent), or with closed=true the "
+        "loans that ended",
+        description="Filters: `person` (id or tag), `item` (id or SKU), `overdue`, `no_due` "
+        "(no due date), `q` (a part of the unit's tag or serial, the item's SKU or name, the "
+        "person's name or the lot code). Open loans come earliest due first; closed ones "
+        "(`closed=true`, with `returned_at`) latest first, and take no due-date filter.",
+    )
     async def list_loans(
         self,
         limit: Limit = 50,
@@ -152,13 +191,12 @@ class LoanController(Controller):
         person: str | None = None,
         item: str | None = None,
         overdue: bool = False,
+        no_due: bool = False,
+        q: str | None = None,
+        closed: bool = False,
     ) -> LoanPage:
-        person_id = None if person is None else await lookup.person_id(person)
-        item_id = (
-            None if item is None else await lookup.item_id(int(item) if item.isdecimal() else item)
-        )
-        rows, total = await loans.open_loans(
-            person_id=person_id, item_id=item_id, overdue=overdue, limit=limit, offset=offset
+        rows, total = await loan_rows(
+            LoanFilter(person, item, overdue, no_due, q, closed), limit, offset
         )
         now = dt.datetime.now(dt.UTC)
         return LoanPage(

@@ -1,16 +1,24 @@
-"""Loans (every open loan, units out and lent quantities, the overdue ones first) and the
-list of audits."""
+"""Loans (every open loan, units out and lent quantities, the overdue ones first; the
+closed ones as history; filters, search and a CSV export), the person page's one-tap
+return of a unit, and the list of audits."""
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+from collections.abc import AsyncIterator
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import get, post
-from litestar.response import Redirect, Template
+from litestar.response import Redirect, Stream, Template
 
+from server.db import loans_repo
 from server.domain.audits import Options
 from server.domain.errors import DomainError
 from server.http.api_audits import audit_out
+from server.http.api_loans import LoanFilter, loan_out, loan_rows
 from server.http.auth import OPERATE, VIEW
 from server.http.pages_common import (
     PAGE_SIZE,
@@ -25,25 +33,125 @@ from server.http.pages_common import (
     pager,
     read_form,
 )
+from server.http.pages_places import person_page
 from server.services import audits, loans, lookup
 
 
 class LoanPages(PageBase):
     @get("/loans", opt=VIEW)
-    async def loans(self, request: Req, overdue: bool = False, page_no: int = 1) -> Template:
+    async def loans(self, request: Req, person: str = "", item: str = "", q: str = "",
+                    overdue: bool = False, no_due: bool = False, closed: bool = False,
+                    page_no: int = 1) -> Template:
+        """Open loans (or the closed ones, the history), filtered; the same filters as
+        GET /api/v1/loans, and /loans.csv exports what the page shows."""
         page_no = max(1, page_no)
-        rows, total = await loans.open_loans(
-            overdue=overdue, limit=PAGE_SIZE, offset=(page_no - 1) * PAGE_SIZE
-        )
+        chosen = LoanFilter(person or None, item or None, overdue and not closed,
+                            no_due and not closed, q.strip() or None, closed)
+        error, status = None, 200
+        try:
+            rows, total = await loan_rows(chosen, PAGE_SIZE, (page_no - 1) * PAGE_SIZE)
+        except DomainError as exc:
+            error, status, rows, total = exc.message, 422, [], 0
         _, overdue_total = await loans.open_loans(overdue=True, limit=1)
+        items, people = await loans_repo.filter_choices(closed=closed)
+        item_choices = [(str(i["id"]), f"{i['name']} ({i['sku']})") for i in items]
+        person_choices = [(p["tag"], p["name"]) for p in people]
+        # a filter the lists do not offer (from a link, or nobody left in the list) stays
+        # visible as chosen
+        if item and item not in {v for v, _ in item_choices}:
+            item_choices.insert(0, (item, item))
+        if person and person not in {v for v, _ in person_choices}:
+            person_choices.insert(0, (person, person))
+        query = {k: v for k, v in (("person", person), ("item", item), ("q", q.strip()),
+                                   ("overdue", "true" if chosen.overdue else ""),
+                                   ("no_due", "true" if chosen.no_due else ""),
+                                   ("closed", "true" if closed else "")) if v}
         return page(
             request,
             "loans.html",
+            status=status,
             loans=rows,
             pager=pager(total, page_no),
-            overdue=overdue,
+            filters=chosen,
+            query=query,
+            error=error,
+            overdue=chosen.overdue,
             overdue_total=overdue_total,
+            item_choices=item_choices,
+            person_choices=person_choices,
+            csv_href="/loans.csv" + (f"?{urlencode(query)}" if query else ""),
         )
+
+    @get("/loans.csv", opt=VIEW)
+    async def export(self, person: str = "", item: str = "", q: str = "",
+                     overdue: bool = False, no_due: bool = False,
+                     closed: bool = False) -> Stream:
+        """The loans the page shows (every page of them) as CSV: a header row, times in
+        ISO 8601 UTC, streamed a few hundred rows at a time."""
+        chosen = LoanFilter(person or None, item or None, overdue, no_due,
+                            q.strip() or None, closed)
+        first, _ = await loan_rows(chosen, CSV_CHUNK, 0)  # a bad filter refuses before a byte
+        name = f"loans-{'closed' if closed else 'open'}-{dt.date.today().isoformat()}.csv"
+        return Stream(_csv_lines(chosen, first), media_type="text/csv; charset=utf-8",
+                      headers={"Content-Disposition": f'attachment; filename="{name}"'})
+
+    @post("/people/{ref:str}/check-in", opt=OPERATE)
+    async def check_in(self, request: Req, ref: str) -> Redirect | Template:
+        """The person page's one-tap Return of a unit: checked in to its home location."""
+        form = await read_form(request)
+        row = await lookup.person(ref)
+        tag = form.get("unit", "")
+        try:
+            unit_tag = lookup.unit_tag(tag)
+            await loans.take_back_unit(actor_of(request), unit_tag, int(row["id"]),
+                                       note=form.get("note", ""))
+        except DomainError as exc:
+            if exc.code in ("forbidden", "csrf"):
+                raise
+            return await person_page(request, ref, fail=failed(f"checkin-{tag}", exc, form))
+        return done(f"/people/{row['tag']}", f"{unit_tag} is back from {row['name']}.")
+
+
+CSV_CHUNK = 500
+CSV_HEADER = ("kind", "unit", "serial", "item_sku", "item", "lot", "quantity", "person_tag",
+              "person", "location_tag", "location", "since", "due", "overdue", "returned")
+
+
+def _iso(moment: dt.datetime | None) -> str:
+    return "" if moment is None else moment.astimezone(dt.UTC).isoformat().replace(
+        "+00:00", "Z")
+
+
+def _cell(value: object) -> str:
+    """A text cell a spreadsheet will not run as a formula (OWASP: CSV injection)."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def _csv_lines(chosen: LoanFilter, first: list[dict[str, Any]]) -> AsyncIterator[str]:
+    out = io.StringIO()
+    write = csv.writer(out).writerow
+    write(CSV_HEADER)
+    rows, offset = first, 0
+    now = dt.datetime.now(dt.UTC)
+    while rows:
+        for r in rows:
+            ln = loan_out(r, now)
+            write([ln.kind, ln.unit.tag if ln.unit else "", _cell(ln.unit.serial if ln.unit
+                                                                    else ""),
+                   _cell(ln.item.sku), _cell(ln.item.name), _cell(ln.lot), ln.quantity,
+                   ln.person.tag, _cell(ln.person.name), ln.location.tag,
+                   _cell(ln.location.name), _iso(ln.lent_at), _iso(ln.due_at),
+                   "yes" if ln.overdue else "no", _iso(ln.returned_at)])
+        yield out.getvalue()
+        out.seek(0)
+        out.truncate()
+        if len(rows) < CSV_CHUNK:
+            break
+        offset += CSV_CHUNK
+        rows, _ = await loan_rows(chosen, CSV_CHUNK, offset)
+    if out.getvalue():
+        yield out.getvalue()
 
 
 class AuditPages(PageBase):

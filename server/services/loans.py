@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from server.db import items_repo, ledger, loans_repo, places_repo, stock_repo
+from server.db import items_repo, ledger, loans_repo, places_repo, stock_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import loans as rules
 from server.domain.actors import Actor
@@ -123,17 +123,64 @@ async def open_loans(
     person_id: int | None = None,
     item_id: int | None = None,
     overdue: bool = False,
+    no_due: bool = False,
+    q: str | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> tuple[list[dict[str, Any]], int]:
+    """Open loans, the earliest due first; `q`: a part of the unit's tag or serial, the
+    item's SKU or name, the person's name or the lot code."""
+    if overdue and no_due:
+        raise InvalidInput("a loan with no due date is never overdue: choose one filter",
+                           field="no_due")
     now = dt.datetime.now(dt.UTC)
     return await loans_repo.open_loans(
         person_id=person_id,
         item_id=item_id,
         overdue_at=now if overdue else None,
+        no_due=no_due,
+        q=_search_text(q),
         limit=limit,
         offset=offset,
     )
+
+
+async def closed_loans(
+    *,
+    person_id: int | None = None,
+    item_id: int | None = None,
+    q: str | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[list[dict[str, Any]], int]:
+    """The history: loans that ended (units checked in or lost while out, quantities all
+    given back), the latest first."""
+    return await loans_repo.closed_loans(
+        person_id=person_id, item_id=item_id, q=_search_text(q), limit=limit, offset=offset
+    )
+
+
+async def take_back_unit(actor: Actor, tag: str, person_id: int, *, note: str = "") -> int:
+    """Check a unit in from the person a page showed holding it (to its home location).
+    Refused when someone else holds it now (a page left open while it changed hands): the
+    tap names one loan, never whoever holds the unit. Returns the event id."""
+    async with write_transaction():  # the check-in below joins it, the unit stays locked
+        unit = await units_repo.get(tag=tag, lock=True)
+        if unit.custodian_id != person_id:
+            person = await places_repo.person(person_id=person_id)
+            raise Conflict(f"{tag} is no longer checked out to {person['name']}",
+                           field="unit", code="not_held")
+        return await unit_service.check_in(actor, tag, note=note)
+
+
+MAX_SEARCH = 200
+
+
+def _search_text(q: str | None) -> str | None:
+    text = (q or "").strip()
+    if len(text) > MAX_SEARCH:
+        raise InvalidInput(f"q must be at most {MAX_SEARCH} characters", field="q")
+    return text or None
 
 
 def _unit_tag(code: str) -> str:

@@ -73,7 +73,8 @@ FORM_ROUTES = ["/items", "/items/{item}/convert", "/items/{item}/edit", "/items/
                "/items/{item}/move", "/items/{item}/stock", "/items/{item}/units",
                "/labels/download", "/labels/print", "/locations", "/locations/{loc}/archive",
                "/locations/{loc}/edit", "/people", "/people/{person}/edit",
-               "/people/{person}/return", "/tokens", "/units/{unit}/check-in",
+               "/people/{person}/return", "/people/{person}/check-in", "/tokens",
+               "/units/{unit}/check-in",
                "/units/{unit}/check-out", "/units/{unit}/condition", "/units/{unit}/edit",
                "/units/{unit}/move", "/units/{unit}/status", "/audits/{n}/finish",
                "/audits/{n}/confirm", "/users"]
