@@ -19,7 +19,9 @@ starve the requests that matter:
 
 What runs here must be a top-level function of picklable arguments, and it must not touch
 the database: gather the data on the loop, hand the pure computation over (for labels,
-`labels.render_file`).
+`labels.render_rows`). Like every spawned process, a worker imports the program's main
+module again, as `__mp_main__`: tagtrack's entry points (`tagtrack`, `python -m
+server.cli`, uvicorn) do nothing on import, and so must any script that serves the app.
 """
 
 from __future__ import annotations
