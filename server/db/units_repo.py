@@ -104,6 +104,7 @@ class UnitFilter:
     custodian_id: int | None = None
     q: str | None = None
     include_collapsed: bool = False
+    tags: list[str] | None = None  # only these tags (a label batch's range)
 
 
 UNIT_SELECT = """
@@ -130,6 +131,9 @@ async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
     if f.location_ids is not None:
         where.append(f"u.location IN ({', '.join('{}' for _ in f.location_ids) or 'NULL'})")
         args += f.location_ids
+    if f.tags is not None:
+        where.append(f"u.tag IN ({', '.join('{}' for _ in f.tags) or 'NULL'})")
+        args += f.tags
     if f.q:
         text = f.q.strip()
         where.append("(u.tag = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "

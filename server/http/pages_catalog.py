@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import get, post
 from litestar.response import Redirect, Template
@@ -14,9 +15,11 @@ from server.db import items_repo, places_repo, stock_repo, units_repo
 from server.db.items_repo import ItemFilter
 from server.domain.errors import DomainError, InvalidInput
 from server.domain.items import FieldType
+from server.domain.tags import Tag, TagKind
 from server.domain.vocab import Condition
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.pages_bulk import bulk_choices
 from server.http.pages_common import (
     PAGE_SIZE,
     Failed,
@@ -108,9 +111,11 @@ def _on_form_row(fail: Failed, rows: list[int]) -> Failed:
 
 
 async def item_page(
-    request: Req, item_id: int, page_no: int = 1, fail: Failed | None = None
+    request: Req, item_id: int, page_no: int = 1, fail: Failed | None = None,
+    added: dict[str, str] | None = None,
 ) -> Template:
-    """The item page; with `fail`, re-rendered with a refused form's error and input."""
+    """The item page; with `fail`, re-rendered with a refused form's error and input; with
+    `added` (the first and last tag of units just added), a link to print their labels."""
     row = await items_repo.row_with_counts(item_id)
     codes = await items_repo.barcodes_of([item_id])
     item = present.item(row, codes.get(item_id, []))
@@ -160,7 +165,20 @@ async def item_page(
         field_types=[(t.value, t.value) for t in FieldType],
         custom_rows=len(item.custom_fields) + CUSTOM_ROWS_BLANK,
         custom_names=[f"custom.{f.key}" for f in item.custom_fields],
+        **await bulk_choices(request, units=bool(units)),
+        added=added,
     )
+
+
+def _added(first: str, last: str) -> dict[str, str] | None:
+    """?first=U-…&last=U-… after an add, if both are unit tags (else nothing is shown)."""
+    try:
+        tags = [Tag.parse(t) for t in (first, last)]
+    except DomainError:
+        return None
+    if any(t.kind is not TagKind.UNIT for t in tags):
+        return None
+    return {"first": str(tags[0]), "last": str(tags[1])}
 
 
 def convert_targets(now: str, count: int) -> list[tuple[str, str, str]]:
@@ -278,8 +296,10 @@ class CatalogPages(PageBase):
         return done(f"/items/{item_id}", f"Created item {form.get('sku', '').upper()}.")
 
     @get("/items/{item_id:int}", opt=VIEW)
-    async def item(self, request: Req, item_id: int, page_no: int = 1) -> Template:
-        return await item_page(request, item_id, max(1, page_no))
+    async def item(self, request: Req, item_id: int, page_no: int = 1, first: str = "",
+                   last: str = "") -> Template:
+        added = _added(first, last) if first and last else None
+        return await item_page(request, item_id, max(1, page_no), added=added)
 
     @post("/items/{item_id:int}/edit", opt=MANAGE)
     async def edit(self, request: Req, item_id: int) -> Redirect | Template:
@@ -327,7 +347,9 @@ class CatalogPages(PageBase):
             return await item_page(request, item_id, fail=fail)
         first, last = await units_repo.detail(ids[0]), await units_repo.detail(ids[-1])
         span = first["tag"] if len(ids) == 1 else f"{first['tag']} to {last['tag']}"
-        return done(f"/items/{item_id}", f"Added {len(ids)} unit{'s' * (len(ids) > 1)}: {span}.")
+        labels = urlencode({"first": first["tag"], "last": last["tag"]})
+        return done(f"/items/{item_id}?{labels}",
+                    f"Added {plural(len(ids), 'unit')}: {span}.")
 
     @post("/items/{item_id:int}/convert", opt=MANAGE)
     async def convert(self, request: Req, item_id: int) -> Redirect | Template:

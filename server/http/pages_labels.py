@@ -12,6 +12,8 @@ from litestar import Response, get, post
 from litestar.response import Template
 
 from labels import builtin_templates
+from server.db import items_repo
+from server.db.items_repo import ItemFilter
 from server.domain.errors import Busy, DomainError, InvalidInput
 from server.http.auth import MANAGE, VIEW
 from server.http.pages_common import (
@@ -42,12 +44,23 @@ async def _selection(form: dict[str, str]) -> dict[str, Any]:
             raise InvalidInput("type at least one tag", field="tags")
         return {"tags": tags}
     if source == "item":
-        return {"item": await lookup.item_id(form.get("item", ""))}
+        if not form.get("item"):
+            raise InvalidInput("choose an item", field="item")
+        first, last = form.get("first", ""), form.get("last", "")
+        span = (first or last, last or first) if first or last else None
+        return {"item": await lookup.item_id(form.get("item", "")), "tag_range": span}
     if source == "location":
         return {"location": await lookup.location_id(form.get("location", ""))}
     if source == "people":
         return {"people": True}
     return {"blank": parse_int(form.get("blank", ""), "blank")}
+
+
+async def _serial_items() -> list[tuple[str, str]]:
+    """The items whose units carry labels, for the batch form's list."""
+    rows, _ = await items_repo.list_items(ItemFilter(tracking="serial"), sort="sku",
+                                          descending=False, limit=5000, offset=0)
+    return [(r["sku"], f"{r['sku']} · {r['name']}") for r in rows]
 
 
 class LabelPages(PageBase):
@@ -60,7 +73,11 @@ class LabelPages(PageBase):
         template: str = "",
         location: str = "",
         item: str = "",
+        first: str = "",
+        last: str = "",
     ) -> Template:
+        """The labels page; ?item=SKU&first=TAG&last=TAG chooses units added together (the
+        item page links here after an add)."""
         return await self._page(
             request,
             {
@@ -69,6 +86,8 @@ class LabelPages(PageBase):
                 "template": template,
                 "location": location,
                 "item": item,
+                "first": first,
+                "last": last,
                 "source": "location" if location else "item" if item else "tags",
                 "tags": tag,
             },
@@ -91,6 +110,7 @@ class LabelPages(PageBase):
             template_options=[(t.key, t.name) for t in templates],
             printer_options=[(p, p) for p in printers],
             locations=await location_choices(),
+            items=await _serial_items(),
             values=values,
             failed=fail,
             preview_qs=urlencode({k: values[k] for k in ("stock", "template") if values.get(k)}),
@@ -102,6 +122,8 @@ class LabelPages(PageBase):
         fail = failed("download", exc, form)
         if fail.field == "people":  # the people choice is a radio button of `source`
             fail = dataclasses.replace(fail, field="source")
+        elif fail.field == "tag" and form.get("source", "tags") == "tags":  # one typed tag
+            fail = dataclasses.replace(fail, field="tags")
         answer = await self._page(request, form, fail)
         if isinstance(exc, Busy):
             answer.status_code = 503
@@ -132,8 +154,9 @@ class LabelPages(PageBase):
             return await self._refused(request, form, exc)
         return Response(
             body,
+            status_code=200,  # a file to save, not a record created
             media_type=labels.FORMATS[fmt],
-            headers={"Content-Disposition": f'attachment; filename="labels-{chosen.kind}.{fmt}"'},
+            headers={"Content-Disposition": f'attachment; filename="{chosen.file_name(fmt)}"'},
         )
 
     @post("/labels/print", opt=MANAGE)
@@ -153,4 +176,6 @@ class LabelPages(PageBase):
             await labels.print_zpl(form.get("printer", ""), zpl)
         except DomainError as exc:
             return await self._refused(request, form, exc)
-        return done("/labels", f"Sent {len(chosen.rows)} label(s) to {form.get('printer')}.")
+        sent = len(chosen.rows)
+        return done("/labels", f"Sent {sent} label{'' if sent == 1 else 's'} to "
+                               f"{form.get('printer')}.")

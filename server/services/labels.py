@@ -11,6 +11,7 @@ place: it takes milliseconds, and must not wait behind batches.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -24,7 +25,7 @@ from server.domain.actors import Actor
 from server.domain.errors import InvalidInput, NotFound, Unavailable
 from server.domain.events import EventDraft
 from server.domain.locations import path_of
-from server.domain.tags import Tag, TagKind
+from server.domain.tags import InvalidTag, Tag, TagKind
 from server.domain.vocab import EventKind
 from server.services import offload
 from server.settings import get_settings
@@ -91,6 +92,15 @@ Row = lib.LabelRow  # (kind, tag, url, fields): what crosses to the worker proce
 class Batch:
     rows: list[Row]
     kind: str
+    name: str = ""  # what it holds, for a file name: "DRL-1 U-0000100 to U-0000149"
+
+    def file_name(self, fmt: str) -> str:
+        """labels-DRL-1-U-0000100-to-U-0000149.pdf: letters, digits, . _ - only."""
+        stem = _UNSAFE.sub("-", f"labels {self.name or self.kind}").strip("-")
+        return f"{stem[:120]}.{fmt}"
+
+
+_UNSAFE = re.compile(r"[^A-Za-z0-9._]+")
 
 
 def too_many(count: int, field: str) -> InvalidInput:
@@ -188,8 +198,9 @@ async def render(batch: Batch, stk: lib.LabelStock, tpl: Templates, fmt: str,
 
 async def gather(actor: Actor, *, tags: list[str] | None = None, item: int | None = None,
                  location: int | None = None, people: bool = False,
-                 blank: int | None = None) -> Batch:
-    """The labels of one selection: a list of tags, all units of an item, all locations
+                 blank: int | None = None, tag_range: tuple[str, str] | None = None) -> Batch:
+    """The labels of one selection: a list of tags, all units of an item (or those of its
+    units whose tags lie in `tag_range`, such as the ones added together), all locations
     under a location, all people, or N new blank unit tags for claiming later. A selection
     of more than MAX_BATCH labels is refused with its size."""
     chosen = [x for x in (tags, item, location, blank) if x] + ([True] if people else [])
@@ -199,27 +210,59 @@ async def gather(actor: Actor, *, tags: list[str] | None = None, item: int | Non
     make = _Rows()
     if tags:
         found = await rows_for_tags(tags)
-        return Batch(found, found[0][0])
+        more = f" and {len(found) - 1} more" if len(found) > 1 else ""
+        return Batch(found, found[0][0], f"{found[0][1]}{more}")
     if item is not None:
-        rows, total = await units_repo.list_units(units_repo.UnitFilter(item_id=item),
-                                                  sort="tag", descending=False,
-                                                  limit=MAX_BATCH, offset=0)
-        if total > MAX_BATCH:
-            raise too_many(total, "item")
-        return Batch(await _each(rows, make.unit), "unit")
+        return await _units_of(item, make, tag_range)
     if location is not None:
         ids = await places_repo.subtree_ids(location)
         if len(ids) > MAX_BATCH:
             raise too_many(len(ids), "location")
         tree = await places_repo.tree_maps()
-        return Batch(await _each(sorted(ids), lambda i: make.location(i, tree)), "location")
+        return Batch(await _each(sorted(ids), lambda i: make.location(i, tree)), "location",
+                     f"{tree[2][location]} {tree[1][location]}")
     if people:
         rows, total = await places_repo.list_people(q=None, active=True, limit=MAX_BATCH,
                                                     offset=0)
         if total > MAX_BATCH:
             raise too_many(total, "people")
-        return Batch(await _each(rows, make.person), "person")
+        return Batch(await _each(rows, make.person), "person", "badges")
     return await reserve_blank(actor, int(blank or 0))
+
+
+async def _units_of(item: int, make: _Rows, tag_range: tuple[str, str] | None) -> Batch:
+    only = None
+    if tag_range is not None:
+        first, last = (_unit_tag(t, f) for t, f in zip(tag_range, ("first", "last"),
+                                                         strict=True))
+        if last.number < first.number:
+            raise InvalidInput(f"the last tag, {last}, comes before the first, {first}",
+                               field="last")
+        if last.number - first.number >= MAX_BATCH:
+            raise too_many(last.number - first.number + 1, "last")
+        only = [str(Tag(TagKind.UNIT, n)) for n in range(first.number, last.number + 1)]
+    rows, total = await units_repo.list_units(units_repo.UnitFilter(item_id=item, tags=only),
+                                              sort="tag", descending=False, limit=MAX_BATCH,
+                                              offset=0)
+    if total > MAX_BATCH:
+        raise too_many(total, "item")
+    if only is not None and not rows:
+        raise InvalidInput(f"no unit of this item has a tag from {only[0]} to {only[-1]}",
+                           field="first")
+    name = rows[0]["item_sku"] if rows else ""
+    if only is not None:
+        name += f" {rows[0]['tag']}" + (f" to {rows[-1]['tag']}" if len(rows) > 1 else "")
+    return Batch(await _each(rows, make.unit), "unit", name)
+
+
+def _unit_tag(text: str, field: str) -> Tag:
+    try:
+        tag = Tag.parse(text)
+    except InvalidTag as exc:
+        raise InvalidInput(exc.message, field=field, code="invalid_tag") from None
+    if tag.kind is not TagKind.UNIT:
+        raise InvalidInput(f"{tag} is a {tag.kind.noun} tag, not a unit tag", field=field)
+    return tag
 
 
 async def reserve_blank(actor: Actor, count: int) -> Batch:
@@ -232,7 +275,8 @@ async def reserve_blank(actor: Actor, count: int) -> Batch:
         new = await counters.next_tags(TagKind.UNIT, count)
         await ledger.record(actor, EventDraft(kind=EventKind.TAGS_RESERVED, details={
             "first": str(new[0]), "last": str(new[-1]), "count": count}))
-    return Batch([("blank", str(t), url_for(t), {"org": org}) for t in new], "blank")
+    return Batch([("blank", str(t), url_for(t), {"org": org}) for t in new], "blank",
+                 f"blank {new[0]} to {new[-1]}")
 
 
 async def print_zpl(printer: str, zpl: bytes) -> None:

@@ -143,3 +143,84 @@ def test_no_target_and_no_tick_are_refused_at_their_fields(client, drills):
     answer = send(client, page, f"{page}/convert", tracking="lot", lot="L-9")
     assert "tick the box" in error_at(answer.text, "convert", "confirm")
     assert 'name="lot" type="text" value="L-9"' in answer.text  # what was typed stays
+
+
+# -- labels after adding units --------------------------------------------------------------
+
+def pdf_pages(body):
+    import pypdfium2
+
+    doc = pypdfium2.PdfDocument(body)
+    try:
+        return len(doc)
+    finally:
+        doc.close()
+
+
+def test_after_adding_units_the_item_page_offers_their_labels(client, drills, shelf):
+    drill, older = drills
+    login(client, "manager")
+    page = f"/items/{drill['id']}"
+    answer = send(client, page, f"{page}/units", location=shelf["tag"], count="2")
+    assert answer.status_code == 303
+    where = answer.headers["location"]
+    first, last = re.search(r"\?first=(U-\d+)&last=(U-\d+)$", where).groups()
+    html = client.get(where).text
+    assert "Added 2 units:" in html
+    link = re.search(r'id="added-labels">[^<]*<a href="([^"]+)"', html).group(1)
+    assert link == f"/labels?item=DRL-1&amp;first={first}&amp;last={last}"
+    # and, always, a link for all the item's units
+    assert 'href="/labels?item=DRL-1" id="item-labels"' in client.get(page).text
+
+    labels = client.get(link.replace("&amp;", "&")).text
+    assert 'id="src-item" name="source" value="item" checked' in labels
+    assert '<option value="DRL-1" selected>DRL-1 · Drill</option>' in labels
+    assert f'name="first" type="text" value="{first}"' in labels
+    assert f'name="last" type="text" value="{last}"' in labels
+    answer = send(client, link.replace("&amp;", "&"), "/labels/download", source="item",
+                  item="DRL-1", first=first, last=last, stock="zebra-2x1", format="pdf")
+    assert answer.status_code == 200, answer.text[:800]
+    assert (answer.headers["content-disposition"]
+            == f'attachment; filename="labels-DRL-1-{first}-to-{last}.pdf"')
+    assert pdf_pages(answer.content) == 2  # the new units only, one label per page on a roll
+    answer = send(client, "/labels", "/labels/download", source="item", item="DRL-1",
+                  stock="zebra-2x1", format="pdf")
+    assert answer.headers["content-disposition"] == 'attachment; filename="labels-DRL-1.pdf"'
+    assert pdf_pages(answer.content) == 2 + len(older)
+
+
+def test_the_batch_form_lists_serial_items_and_marks_each_sources_fields(client, admin, drills):
+    f.item(admin, tracking="quantity", name="Zip ties", sku="ZIP-1")
+    login(client, "manager")
+    html = client.get("/labels").text
+    assert '<option value="DRL-1">DRL-1 · Drill</option>' in html
+    assert "ZIP-1" not in html  # a counted item has no units to label
+    for source, field in (("tags", "tags"), ("item", "item"), ("location", "location"),
+                          ("blank", "blank")):
+        block = html[html.index(f'class="when-src src-{source}'):]
+        assert f'name="{field}"' in block[:block.index("</div>\n")], source
+
+
+def test_a_tag_range_backwards_or_empty_is_refused_at_its_field(client, drills):
+    tags = drills[1]
+    login(client, "manager")
+    answer = send(client, "/labels", "/labels/download", source="item", item="DRL-1",
+                  first=tags[-1], last=tags[0], stock="zebra-2x1", format="pdf")
+    assert answer.status_code == 422
+    assert error_at(answer.text, "download", "last") == (
+        f"the last tag, {tags[0]}, comes before the first, {tags[-1]}")
+    answer = send(client, "/labels", "/labels/download", source="item", item="", first="",
+                  stock="zebra-2x1", format="pdf")
+    assert error_at(answer.text, "download", "item") == "choose an item"
+
+
+def test_batch_files_are_named_after_what_they_hold(client, admin, shelf):
+    login(client, "manager")
+    answer = send(client, "/labels", "/labels/download", source="location",
+                  location=shelf["tag"], stock="zebra-2x1", format="zpl")
+    assert answer.headers["content-disposition"] == (
+        f'attachment; filename="labels-{shelf["tag"]}-Drill-rack.zpl"')
+    answer = send(client, "/labels", "/labels/download", source="blank", blank="3",
+                  stock="zebra-2x1", format="pdf")
+    name = re.search(r'filename="([^"]+)"', answer.headers["content-disposition"]).group(1)
+    assert re.fullmatch(r"labels-blank-U-\d+-to-U-\d+\.pdf", name), name
