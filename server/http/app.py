@@ -31,6 +31,7 @@ from server.http import (
     api_units,
     api_users,
     pages_admin,
+    pages_bulk,
     pages_catalog,
     pages_counts,
     pages_dashboard,
@@ -89,6 +90,7 @@ CONTROLLERS: list[Any] = [
     pages_lots.LotPages,
     pages_timeline.HistoryPages,
     pages_search.SearchPages,
+    pages_bulk.BulkPages,
 ]
 
 

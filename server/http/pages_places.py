@@ -13,6 +13,7 @@ from server.domain.errors import DomainError
 from server.domain.locations import path_of
 from server.http import present
 from server.http.auth import MANAGE, VIEW
+from server.http.pages_bulk import bulk_choices
 from server.http.pages_common import (
     PAGE_SIZE,
     Failed,
@@ -95,6 +96,7 @@ async def location_page(
         loc_path=" > ".join(path_of(loc_id, parents, names)),
         stocks=list(labels.stocks().values()),
         history=await timeline(limit=25, request=request, location_id=loc_id),
+        **await bulk_choices(request, units=bool(unit_rows)),
     )
 
 

@@ -76,8 +76,8 @@ FORM_ROUTES = ["/items", "/items/{item}/convert", "/items/{item}/edit", "/items/
                "/people/{person}/return", "/people/{person}/check-in", "/tokens",
                "/units/{unit}/check-in",
                "/units/{unit}/check-out", "/units/{unit}/condition", "/units/{unit}/edit",
-               "/units/{unit}/move", "/units/{unit}/status", "/audits/{n}/finish",
-               "/audits/{n}/confirm", "/users"]
+               "/units/{unit}/move", "/units/{unit}/status", "/units/bulk",
+               "/audits/{n}/finish", "/audits/{n}/confirm", "/users"]
 FORM_FIELDS = ["name", "sku", "tracking", "location", "from_location", "to_location", "person",
                "quantity", "lot", "note", "due_at", "condition", "status", "action", "serial",
                "purchase_date", "purchase_cost", "warranty_end", "count", "serials",
@@ -86,11 +86,13 @@ FORM_FIELDS = ["name", "sku", "tracking", "location", "from_location", "to_locat
                "source", "stock", "template", "format", "start", "count", "printer", "archived",
                "flags", "confirm", "loan", "item", "on_checked_out", "custom.voltage",
                "custom_fields.rows", "custom_fields[0].key", "custom_fields[0].type",
-               "custom_fields[0].choices", "category", "unit_of_measure", "description"]
+               "custom_fields[0].choices", "category", "unit_of_measure", "description",
+               "unit", "reason", "back"]
 FORM_VALUES = ["", "x" * 3000, "a\x00b", "-1", "0", "1", "3", "99999999999999999999", "1.5",
                "on", "yes", "2026-13-45", "2026-01-31", "2026-01-31T17:00", "U-0000019",
                "U-0000018", "L-0000013", "P-0000014", "serial", "lot", "quantity", "receive",
-               "adjust", "pdf", "zpl", "avery-5160", "SN-{1..99999999}", "{1..3}", "choice"]
+               "adjust", "pdf", "zpl", "avery-5160", "SN-{1..99999999}", "{1..3}", "choice",
+               "move", "retire", "check_out", "labels"]
 
 
 def test_bad_form_input_never_makes_a_server_error(client, admin):
