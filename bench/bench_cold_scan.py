@@ -71,7 +71,10 @@ def server(tree: Path) -> Iterator[str]:
     env.update(DATABASE_URL=f"sqlite:///{data / 'tagtrack.db'}", TAGTRACK_DATA_DIR=str(data),
                PUBLIC_URL=base, PYTHONPATH=str(tree), TAGTRACK_WEB_DIR=str(tree / "web"))
     cli(tree, env, "migrate")
-    cli(tree, env, "createuser", USER, "--role", "operator", "--password", PASSWORD)
+    # trees from before forced password changes have no such option (nor need it)
+    keep = ["--no-password-change"] if "no-password-change" in (
+        tree / "server" / "cli.py").read_text() else []
+    cli(tree, env, "createuser", USER, "--role", "operator", "--password", PASSWORD, *keep)
     cli(tree, env, "demo")
     log = (data / "server.log").open("w")
     process = subprocess.Popen(

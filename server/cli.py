@@ -46,9 +46,11 @@ def cmd_createuser(settings: Settings, args: argparse.Namespace) -> int:
         if password != getpass.getpass("Again: "):
             print("The two passwords differ; nothing was changed.", file=sys.stderr)
             return 2
-    asyncio.run(_with_db(settings, lambda: auth.create_user(SYSTEM, args.name, args.role,
-                                                            password)))
-    print(f"Created user {args.name} with role {args.role}.")
+    must_change = not args.no_password_change
+    asyncio.run(_with_db(settings, lambda: auth.create_user(
+        SYSTEM, args.name, args.role, password, must_change_password=must_change)))
+    then = (" They choose their own password at their first login." if must_change else "")
+    print(f"Created user {args.name} with role {args.role}.{then}")
     return 0
 
 
@@ -155,7 +157,7 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     password = asyncio.run(_with_db(settings, prepare))
     if password:
         print(f"\nFirst start: created user 'admin' with the one-time password: {password}\n"
-              "Log in and change it (or create your own admin with `tagtrack createuser`).\n",
+              "Log in with it and choose your own password (the login asks for it).\n",
               flush=True)
     from server.http.app import WEB
 
@@ -197,6 +199,9 @@ def parser() -> argparse.ArgumentParser:
     c.add_argument("--role", required=True,
                    choices=["admin", "manager", "operator", "viewer", "kiosk"])
     c.add_argument("--password", help="(otherwise asked at a prompt)")
+    c.add_argument("--no-password-change", action="store_true",
+                   help="the user need not choose their own password at their first login "
+                   "(accounts of scripts and door screens; by default they must)")
     c.set_defaults(run=cmd_createuser)
     t = sub.add_parser("token", help="print a new API token for a user")
     t.add_argument("name")

@@ -112,9 +112,11 @@ def seed_sql(settings: Settings) -> list[tuple[str, tuple[Any, ...]]]:
     pw = _password_hash()
     rows = []
     for i, role in enumerate(ROLES, start=1):
+        # their passwords are their own: no change asked at login (must_change_password)
         rows.append(("INSERT INTO app_user (id, username, role, password_hash, active, "
-                     "created_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
-                     (i, role, role, pw, True)))
+                     "must_change_password, created_at) "
+                     "VALUES (?, ?, ?, ?, ?, ?, CURRENT_TIMESTAMP)",
+                     (i, role, role, pw, True, False)))
         rows.append(("INSERT INTO api_token (user, name, prefix, token_hash, created_at) "
                      "VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)",
                      (i, "test", token_for(role)[:10],

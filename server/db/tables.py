@@ -140,6 +140,9 @@ class User(Table, tablename="app_user"):
     created_at = Timestamptz(default=TimestamptzNow())
     # the zone this user reads times in (IANA name); NULL: their browser's, else the site's
     time_zone = Varchar(length=64, null=True, default=None)
+    # a password someone else set (the CLI, an admin): the user must choose their own
+    # before anything else (migration 2026-11-29T13:10)
+    must_change_password = Boolean(default=False)
 
 
 class ApiToken(Table, tablename="api_token"):

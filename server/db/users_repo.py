@@ -50,7 +50,8 @@ async def update_user(user_id: int, values: dict[Any, Any]) -> None:
 
 async def list_users() -> list[dict[str, Any]]:
     return await User.select(User.id, User.username, User.role, User.active,
-                             User.created_at, User.time_zone).order_by(User.username)
+                             User.created_at, User.time_zone,
+                             User.must_change_password).order_by(User.username)
 
 
 async def insert_session(user_id: int, token_hash: str, expires: dt.datetime) -> None:
@@ -65,9 +66,16 @@ async def end_sessions(user_id: int) -> None:
     await Session.delete().where(Session.user == user_id)
 
 
+async def end_other_sessions(user_id: int, keep_hash: str | None) -> None:
+    """Every session of the user but the one whose hash is `keep_hash` (None: all)."""
+    await Session.delete().where((Session.user == user_id)
+                                 & (Session.token_hash != (keep_hash or "")))
+
+
 async def session_user(token_hash: str, now: dt.datetime) -> dict[str, Any] | None:
     rows = await fetch(
-        "SELECT u.id, u.username, u.role, u.time_zone, s.expires_at FROM web_session s "
+        "SELECT u.id, u.username, u.role, u.time_zone, u.must_change_password, s.expires_at "
+        "FROM web_session s "
         "JOIN app_user u ON u.id = s.user "
         "WHERE s.token_hash = {} AND s.expires_at > {} AND u.active = {}",
         token_hash, now, True)
@@ -87,6 +95,15 @@ async def touch_token(token_id: int, now: dt.datetime, written_before: dt.dateti
     """Note that a token was used, unless that was noted after `written_before`."""
     await fetch("UPDATE api_token SET last_used_at = {} WHERE id = {} "
                 "AND (last_used_at IS NULL OR last_used_at < {})", now, token_id, written_before)
+
+
+async def set_own_password_hash(user_id: int, old: str, new: str) -> bool:
+    """A password the user chose, in place of the one they proved they know (`old`, its
+    hash): False when it changed meanwhile."""
+    rows = await fetch("UPDATE app_user SET password_hash = {}, must_change_password = {} "
+                       "WHERE id = {} AND password_hash = {} RETURNING id",
+                       new, False, user_id, old)
+    return bool(rows)
 
 
 async def set_password_hash(user_id: int, old: str, new: str) -> None:

@@ -103,3 +103,11 @@ class TooLarge(InvalidInput):
     never cut short. Answered 413; `details` holds the limit and the count."""
 
     code = "too_large"
+
+
+class PasswordChangeRequired(Forbidden):
+    """The user's password was set by someone else (the CLI, an admin): nothing but
+    choosing their own is allowed until they do. Pages are sent to that form; the API
+    answers 403 with this code."""
+
+    code = "password_change_required"

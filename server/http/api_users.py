@@ -1,10 +1,11 @@
-"""/api/v1/users (admin) and /api/v1/tokens (your own API tokens; admins: anyone's)."""
+"""/api/v1/users (admin), /api/v1/users/me (your own account, any role) and
+/api/v1/tokens (your own API tokens; admins: anyone's)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from litestar import Controller, delete, get, patch, post
+from litestar import Controller, Response, delete, get, patch, post
 from litestar.params import JSONBody
 from msgspec import Struct
 
@@ -12,15 +13,23 @@ from server.db import users_repo
 from server.domain.vocab import Role
 from server.http import csrf
 from server.http import schemas as s
-from server.http.auth import ADMIN, SESSION_COOKIE, VIEW, VIEW_AT_KIOSK
+from server.http.auth import (
+    ADMIN,
+    BEFORE_PASSWORD_CHANGE,
+    SESSION_COOKIE,
+    VIEW,
+    VIEW_AT_KIOSK,
+    client_address,
+)
 from server.http.paging import Req, actor_of
-from server.services import auth
+from server.services import accounts, auth
 
 
 def _user(row: dict[str, Any]) -> s.UserOut:
     return s.UserOut(
         id=row["id"], username=row["username"], role=row["role"], active=bool(row["active"]),
         time_zone=row.get("time_zone"),
+        must_change_password=bool(row.get("must_change_password")),
     )
 
 
@@ -50,14 +59,55 @@ class UserController(Controller):
 
     @post("/", opt=ADMIN, summary="Create a user with a role")
     async def create_user(self, data: JSONBody[s.UserCreate], request: Req) -> s.UserOut:
-        user_id = await auth.create_user(actor_of(request), data.username, data.role, data.password)
+        user_id = await auth.create_user(actor_of(request), data.username, data.role,
+                                         data.password,
+                                         must_change_password=data.must_change_password)
         return _user(await users_repo.by_id(user_id))
 
-    @get("/me", opt=VIEW_AT_KIOSK, summary="Who am I")
+    @get("/me", opt=BEFORE_PASSWORD_CHANGE, summary="Who am I",
+         description="must_change_password true: your password was set by someone else (an "
+         "admin, the CLI); until you choose your own (POST /api/v1/users/me/password), "
+         "requests made with your session cookie answer 403 password_change_required. "
+         "API tokens are not held back.")
     async def me(self, request: Req) -> s.UserOut:
         return _user(await users_repo.by_id(actor_of(request).user_id or 0))
 
-    @get("/me/csrf", opt=VIEW_AT_KIOSK, summary="Your session's CSRF token",
+    @post("/me/password", opt=BEFORE_PASSWORD_CHANGE, status_code=204,
+          summary="Choose your own password",
+          description="current_password proves it is you (a wrong one is refused with 422 "
+          "naming current_password, and counts as a failed login of your account: 429 "
+          "after too many). new_password: at least 12 characters, not your username, not "
+          "the current password (422 naming new_password). Clears must_change_password. "
+          "Every other session of yours is logged out; the one making the request (when "
+          "it is a session) stays. Your API tokens stay.")
+    async def change_my_password(self, data: JSONBody[s.PasswordChange],
+                                 request: Req) -> None:
+        session = (request.cookies.get(SESSION_COOKIE)
+                   if request.scope.get("auth") == csrf.SESSION else None)
+        await accounts.change_own_password(actor_of(request), data.current_password,
+                                           data.new_password, session_secret=session,
+                                           address=client_address(request))
+
+    @get("/me/tokens", opt=VIEW_AT_KIOSK, summary="Your own API tokens (admins too: only theirs)")
+    async def my_tokens(self, request: Req) -> list[s.TokenOut]:
+        return [_token(r) for r in await accounts.my_tokens(actor_of(request))]
+
+    @post("/me/tokens", opt=VIEW,
+          summary="Make yourself an API token; the answer shows it this once",
+          description="A kiosk account cannot (403): an admin makes its tokens.",
+          status_code=201)
+    async def create_my_token(self, data: JSONBody[s.MyTokenCreate],
+                              request: Req) -> Response[s.TokenOut]:
+        token_id, token = await accounts.create_my_token(actor_of(request), data.name)
+        return Response(_token(await users_repo.token_by_id(token_id), token),
+                        status_code=201, headers={"Cache-Control": "no-store"})
+
+    @delete("/me/tokens/{token_id:int}", opt=VIEW, summary="Revoke one of your tokens",
+            description="Another user's token is not found here (404), an admin's call too.")
+    async def revoke_my_token(self, token_id: int, request: Req) -> None:
+        await accounts.revoke_my_token(actor_of(request), token_id)
+
+    @get("/me/csrf", opt=BEFORE_PASSWORD_CHANGE, summary="Your session's CSRF token",
          description="A request made with the session cookie (a browser) that changes "
          "anything sends this token in the X-CSRF-Token header. Empty when you call with an "
          "API token, which needs none.")

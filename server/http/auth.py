@@ -5,7 +5,14 @@ few marked public (login, health, static files).
 How the request was authenticated is kept in scope["auth"] (csrf.SESSION or csrf.TOKEN):
 the guard asks a session's unsafe requests for their CSRF token (see csrf.py), whatever
 other headers they carry. An unknown API token counts as a failure of the client's
-address for the login throttle (services/auth.py)."""
+address for the login throttle (services/auth.py).
+
+A session whose user must choose a new password (one someone else set: the CLI, an admin)
+may use only the routes marked `before_password_change` (that form, who am I, log out):
+every other page sends the browser to the form, every other API call answers 403
+password_change_required. API tokens are not held back: a token is made on purpose for a
+program, which cannot choose a password, and a user who has not chosen theirs cannot make
+one with their session."""
 
 from __future__ import annotations
 
@@ -16,7 +23,7 @@ from litestar.handlers.base import BaseRouteHandler
 from litestar.middleware import AbstractAuthenticationMiddleware, AuthenticationResult
 
 from server.domain.actors import Actor
-from server.domain.errors import Forbidden, Unauthenticated
+from server.domain.errors import Forbidden, PasswordChangeRequired, Unauthenticated
 from server.domain.vocab import Role
 from server.http import csrf
 from server.http.present import TZ_COOKIE, with_browser_zone
@@ -44,6 +51,9 @@ VIEW, OPERATE, MANAGE, ADMIN = (
 # What the door screen uses: its page, scans (the kiosk role's scans are limited to look
 # up, check out and check in), the names of people, leaving kiosk mode, logging out.
 VIEW_AT_KIOSK, OPERATE_AT_KIOSK = role(Role.VIEWER, kiosk=True), role(Role.OPERATOR, kiosk=True)
+# What a session may use while its user must choose a new password: that form, who am I
+# (and the CSRF token the API call needs), logging out. Any role, the kiosk's included.
+BEFORE_PASSWORD_CHANGE = {**VIEW_AT_KIOSK, "before_password_change": True}
 
 
 class AuthMiddleware(AbstractAuthenticationMiddleware):
@@ -58,10 +68,16 @@ class AuthMiddleware(AbstractAuthenticationMiddleware):
             return AuthenticationResult(user=actor, auth=csrf.TOKEN)
         # any other Authorization header (HTTP Basic from a proxy) authenticates nothing
         if secret := connection.cookies.get(SESSION_COOKIE):
-            actor = await auth.actor_for_session(secret)
-            if actor is not None:
+            login = await auth.session_login(secret)
+            if login is not None:
+                if login.must_change_password and not _open_before_password_change(
+                        connection):
+                    raise PasswordChangeRequired(
+                        "choose a new password first: the one you logged in with was set "
+                        "by someone else (POST /api/v1/users/me/password, or the page "
+                        "/account/password)")
                 # a browser: times in its zone unless the user chose one (present.py)
-                actor = with_browser_zone(actor, connection.cookies.get(TZ_COOKIE))
+                actor = with_browser_zone(login.actor, connection.cookies.get(TZ_COOKIE))
                 return AuthenticationResult(user=actor, auth=csrf.SESSION)
         if not _is_public(connection):
             raise Unauthenticated(
@@ -79,6 +95,12 @@ def client_address(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
 def _is_public(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     handler = connection.scope.get("route_handler")
     return bool(handler and handler.opt.get("public"))
+
+
+def _open_before_password_change(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    handler = connection.scope.get("route_handler")
+    return bool(handler and (handler.opt.get("public")
+                             or handler.opt.get("before_password_change")))
 
 
 async def role_guard(connection: ASGIConnection[Any, Any, Any, Any],

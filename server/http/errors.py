@@ -24,6 +24,7 @@ from server.domain.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    PasswordChangeRequired,
     TooLarge,
     TooManyAttempts,
     Unauthenticated,
@@ -98,10 +99,20 @@ def _to_login(request: Request[Any, Any, Any]) -> Redirect:
     return Redirect(f"/login?next={quote(target, safe='/')}")
 
 
+def _to_password_change(request: Request[Any, Any, Any]) -> Redirect:
+    """To the form that chooses a new password, and then to the page asked for."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    if request.method != "GET":
+        target = "/"
+    return Redirect(f"/account/password?next={quote(target, safe='/')}", status_code=303)
+
+
 def domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     status = next((s for cls, s in STATUS if isinstance(exc, cls)), 400)
     if status == 401 and _wants_page(request):
         return _to_login(request)
+    if isinstance(exc, PasswordChangeRequired) and _wants_page(request):
+        return _to_password_change(request)
     return problem(status, exc.message, code=exc.code, field=exc.field,
                    retry_after=getattr(exc, "retry_after", None),
                    title=getattr(exc, "title", None), details=exc.details or None)

@@ -19,7 +19,13 @@ from server.domain.errors import DomainError
 from server.domain.vocab import Role
 from server.http import csrf, errors
 from server.http import schemas as s
-from server.http.auth import SESSION_COOKIE, VIEW, VIEW_AT_KIOSK, client_address, public
+from server.http.auth import (
+    BEFORE_PASSWORD_CHANGE,
+    SESSION_COOKIE,
+    VIEW,
+    client_address,
+    public,
+)
 from server.services import auth
 from server.settings import get_settings
 
@@ -103,7 +109,7 @@ class PageController(Controller):
         )
         return response
 
-    @post("/logout", opt=VIEW_AT_KIOSK, status_code=303)
+    @post("/logout", opt=BEFORE_PASSWORD_CHANGE, status_code=303)
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         """The guard has checked the form's CSRF token (a session's unsafe request)."""
         if secret := request.cookies.get(SESSION_COOKIE):

@@ -1,4 +1,4 @@
-"""Users (admins) and API tokens (everyone: their own; a new token is shown once)."""
+"""Users (admins). One's own account and API tokens: pages_account.py."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from litestar.response import Redirect, Template
 
 from server.db import users_repo
 from server.domain.errors import Conflict, DomainError
+from server.domain.password_rules import MIN_LENGTH
 from server.domain.timezones import zone_names
 from server.domain.vocab import Role
-from server.http.auth import ADMIN, VIEW
+from server.http.auth import ADMIN
 from server.http.pages_common import (
     Failed,
     PageBase,
@@ -20,7 +21,6 @@ from server.http.pages_common import (
     done,
     failed,
     page,
-    parse_int,
     read_form,
 )
 from server.services import auth
@@ -40,6 +40,7 @@ class AdminPages(PageBase):
             users=await users_repo.list_users(),
             role_options=[(r.value, r.value) for r in Role],
             zones=zone_names(),
+            password_min=MIN_LENGTH,
             failed=fail,
         )
 
@@ -74,43 +75,3 @@ class AdminPages(PageBase):
             return await self._users_page(request, failed(f"user-{user_id}", exc, form),
                                           status=409 if isinstance(exc, Conflict) else 422)
         return done("/users", "Saved the user.")
-
-    @get("/tokens", opt=VIEW)
-    async def tokens(self, request: Req) -> Template:
-        return await self._tokens_page(request)
-
-    async def _tokens_page(
-        self, request: Req, fail: Failed | None = None, new_token: str | None = None
-    ) -> Template:
-        rows = await users_repo.list_tokens(actor_of(request).user_id)
-        answer = page(
-            request,
-            "tokens.html",
-            status=422 if fail else 200,
-            tokens=rows,
-            failed=fail,
-            new_token=new_token,
-        )
-        answer.headers["Cache-Control"] = "no-store"  # it may show a new token: keep no copy
-        return answer
-
-    @post("/tokens", opt=VIEW)
-    async def create_token(self, request: Req) -> Template:
-        """Answers the page itself, not a redirect: the token is shown this once."""
-        form = await read_form(request)
-        actor = actor_of(request)
-        try:
-            _, token = await auth.create_token(actor, actor.user_id or 0, form.get("name", ""))
-        except DomainError as exc:
-            return await self._tokens_page(request, failed("create", exc, form))
-        return await self._tokens_page(request, new_token=token)
-
-    @post("/tokens/revoke", opt=VIEW)
-    async def revoke_token(self, request: Req) -> Redirect | Template:
-        form = await read_form(request)
-        try:
-            token_id = parse_int(form.get("token", ""), "token") or 0
-            await auth.revoke_token(actor_of(request), token_id)
-        except DomainError as exc:
-            return await self._tokens_page(request, failed("revoke", exc, form))
-        return done("/tokens", f"Revoked token {token_id}.")

@@ -19,7 +19,7 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from server.domain.actors import Actor
-from server.domain.errors import DomainError, InvalidInput
+from server.domain.errors import DomainError, InvalidInput, PasswordChangeRequired
 from server.domain.vocab import Role
 from server.http import csrf, errors, inputs, present
 from server.http.auth import SESSION_COOKIE
@@ -164,7 +164,8 @@ def _wants_page(request: Req) -> bool:
 
 def page_domain_error(request: Req, exc: DomainError) -> Response[Any]:
     status = _status_of(exc)
-    if status == 401 or not _wants_page(request):
+    # not logged in, or a password to choose first: a browser is sent to that form
+    if status == 401 or isinstance(exc, PasswordChangeRequired) or not _wants_page(request):
         return errors.domain_error(request, exc)
     return page(
         request,

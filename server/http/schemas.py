@@ -388,6 +388,8 @@ class UserCreate(In):
     username: str
     role: str
     password: str
+    # a password set by an admin is temporary: the user chooses their own at first login
+    must_change_password: bool = True
 
 
 class UserUpdate(In):
@@ -396,6 +398,9 @@ class UserUpdate(In):
     password: str | UnsetType = UNSET
     # an IANA name (America/Los_Angeles); null: the browser's zone, else the site's
     time_zone: str | UnsetType | None = UNSET
+    # true: the user must choose a new password at their next login (a new password set
+    # here makes it true unless false is sent with it)
+    must_change_password: bool | UnsetType = UNSET
 
 
 class UserOut(Struct):
@@ -404,11 +409,21 @@ class UserOut(Struct):
     role: str
     active: bool
     time_zone: str | None = None  # the zone pages show times in; null: browser's, else site's
+    must_change_password: bool = False  # their session can do nothing else until they do
+
+
+class PasswordChange(In):
+    current_password: str
+    new_password: str
 
 
 class TokenCreate(In):
     name: str = ""
     user: int | None = None
+
+
+class MyTokenCreate(In):
+    name: str = ""
 
 
 class TokenOut(Struct):

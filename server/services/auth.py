@@ -49,6 +49,7 @@ from server.domain.errors import (
     Unauthenticated,
 )
 from server.domain.events import EventDraft
+from server.domain.password_rules import check_new_password, must_change_after
 from server.domain.timezones import check_zone_name
 from server.domain.users import keep_an_admin
 from server.domain.vocab import EventKind, Role
@@ -71,13 +72,15 @@ clock: Callable[[], dt.datetime] = _utc_now  # tests put a clock of their own he
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
-class _Login:
+class Login:
     actor: Actor
     good_until: float  # time.monotonic()
     token_id: int | None = None
+    # a session whose user must choose a new password first (see http/auth.py)
+    must_change_password: bool = False
 
 
-_logins: dict[str, _Login] = {}  # "t"/"s" + secret hash -> the login
+_logins: dict[str, Login] = {}  # "t"/"s" + secret hash -> the login
 _revision: list[int | None] = [None]  # the auth revision the cache was filled under
 _touched: dict[int, dt.datetime] = {}  # token id -> when this process last wrote its use
 _tasks: set[asyncio.Task[None]] = set()
@@ -98,7 +101,7 @@ async def _current_revision() -> int:
     return revision
 
 
-def _cached(key: str) -> _Login | None:
+def _cached(key: str) -> Login | None:
     hit = _logins.get(key)
     if hit is None:
         return None
@@ -108,7 +111,7 @@ def _cached(key: str) -> _Login | None:
     return hit
 
 
-def _remember(key: str, login: _Login, revision: int) -> None:
+def _remember(key: str, login: Login, revision: int) -> None:
     if revision != _revision[0]:
         return  # the revision moved while we looked: the answer may be stale
     if len(_logins) >= LOGIN_CACHE_MAX:
@@ -127,21 +130,17 @@ def _role(role: str) -> Role:
         raise InvalidInput(f"role must be one of: {', '.join(Role)}", field="role") from None
 
 
-def _check_password(password: str) -> str:
-    if len(password) < 8:
-        raise InvalidInput("password must be at least 8 characters", field="password")
-    if len(password) > 1000:
-        raise InvalidInput("password must be at most 1000 characters", field="password")
-    return password
-
-
-async def create_user(actor: Actor, username: str, role: str, password: str) -> int:
+async def create_user(actor: Actor, username: str, role: str, password: str, *,
+                      must_change_password: bool = True) -> int:
+    """A new user, made by someone else (an admin, the CLI): by default they must choose
+    their own password at their first login (domain/password_rules.py)."""
     username = username.strip()
     if not username or len(username) > 100 or any(c.isspace() for c in username):
         raise InvalidInput("username must be 1-100 characters without spaces", field="username")
     _role(role)
-    hashed = await passwords.hash_password(_check_password(password))
-    values = {"username": username, "role": _role(role).value, "password_hash": hashed}
+    hashed = await passwords.hash_password(check_new_password(password, username=username))
+    values = {"username": username, "role": _role(role).value, "password_hash": hashed,
+              "must_change_password": must_change_password}
     async with write_transaction():
         if await users_repo.by_name(username) is not None:
             raise Conflict(f"user {username} already exists", field="username",
@@ -155,10 +154,15 @@ async def create_user(actor: Actor, username: str, role: str, password: str) -> 
 
 async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
                       active: bool | None = None, password: str | None = None,
-                      time_zone: str | None = None) -> None:
+                      time_zone: str | None = None,
+                      must_change_password: bool | None = None) -> None:
     """None leaves a field as it is; `time_zone` "" clears the user's zone (their
-    browser's is used, else the site's)."""
+    browser's is used, else the site's). A password set here by someone else must be
+    changed at the user's next login unless `must_change_password` is False; the user's
+    own change goes through services/accounts.py (it needs the current password)."""
     changes: dict[str, Any] = {}
+    if must_change_password is not None:
+        changes["must_change_password"] = must_change_password
     if time_zone is not None:
         changes["time_zone"] = check_zone_name(time_zone)
     if role is not None:
@@ -166,7 +170,11 @@ async def update_user(actor: Actor, user_id: int, *, role: str | None = None,
     if active is not None:
         changes["active"] = active
     if password is not None:
-        changes["password_hash"] = await passwords.hash_password(_check_password(password))
+        username = (await users_repo.by_id(user_id))["username"]
+        check_new_password(password, username=username)
+        changes.setdefault("must_change_password",
+                           must_change_after(actor.user_id, user_id))
+        changes["password_hash"] = await passwords.hash_password(password)
     if not changes:
         await users_repo.by_id(user_id)  # still a 404 for a user that does not exist
         return
@@ -242,6 +250,17 @@ async def confirm_login(username: str, password: str, address: str = "") -> Acto
     return Actor(user["id"], user["username"], Role(user["role"]), user["time_zone"])
 
 
+async def check_password_of(username: str, password: str,
+                            address: str = "") -> dict[str, Any]:
+    """The user's row (with the hash `password` matched) when the password is theirs:
+    throttled and counted exactly like a login (a user proving who they are before changing
+    their password, services/accounts.py)."""
+    user, account, _ = await _good_login(username, password, address, clock())
+    async with write_transaction():
+        await users_repo.clear_account_failures(account)
+    return user
+
+
 async def confirm_secret(kind: str, given: str, expected: str, address: str = "") -> None:
     """A shared secret such as the kiosk PIN, throttled like a login of the account
     `kind` (a short PIN must not be guessed by trying them all): Unauthenticated when
@@ -293,19 +312,23 @@ async def refuse_token(address: str) -> None:
 
 # Who is calling
 
-async def actor_for_session(secret: str) -> Actor | None:
+async def session_login(secret: str) -> Login | None:
+    """The login of a session cookie: who, and whether they must choose a new password
+    before anything else."""
     key = "s" + secret_hash(secret)
     revision = await _current_revision()
     if (hit := _cached(key)) is not None:
-        return hit.actor
+        return hit
     now = clock()
     row = await users_repo.session_user(key[1:], now)
     if row is None:
         return None
     actor = Actor(row["id"], row["username"], Role(row["role"]), row["time_zone"])
     left = (row["expires_at"] - now).total_seconds()
-    _remember(key, _Login(actor, time.monotonic() + min(LOGIN_CACHE_S, left)), revision)
-    return actor
+    login = Login(actor, time.monotonic() + min(LOGIN_CACHE_S, left),
+                  must_change_password=bool(row["must_change_password"]))
+    _remember(key, login, revision)
+    return login
 
 
 async def actor_for_token(token: str) -> Actor | None:
@@ -318,8 +341,8 @@ async def actor_for_token(token: str) -> Actor | None:
         row = await users_repo.token_user(key[1:])
         if row is None:
             return None
-        hit = _Login(Actor(row["id"], row["username"], Role(row["role"]), row["time_zone"]),
-                     time.monotonic() + LOGIN_CACHE_S, int(row["token_id"]))
+        hit = Login(Actor(row["id"], row["username"], Role(row["role"]), row["time_zone"]),
+                    time.monotonic() + LOGIN_CACHE_S, int(row["token_id"]))
         _remember(key, hit, revision)
     assert hit.token_id is not None
     _note_use(hit.token_id)

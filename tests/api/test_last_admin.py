@@ -32,7 +32,7 @@ def test_the_only_admin_can_neither_demote_nor_deactivate_themselves(admin):
 
 def test_with_a_second_admin_one_may_go_but_not_the_last_one(admin):
     second = ok(admin.post("/api/v1/users", json={"username": "ada", "role": "admin",
-                                                   "password": "long enough"}), 201)
+                                                   "password": "long enough pass"}), 201)
     ok(admin.patch(f"/api/v1/users/{second['id']}", json={"active": False}))
     problem(admin.patch(f"/api/v1/users/{ADMIN_ID}", json={"role": "viewer"}), 409)
     ok(admin.patch(f"/api/v1/users/{second['id']}", json={"active": True}))
@@ -59,7 +59,7 @@ def test_two_admins_demoting_each_other_at_once_leave_one_admin(client, admin):
     """Each transaction locks the admins' rows before counting them: the second one waits
     for the first and then sees it has become the last admin."""
     other = ok(admin.post("/api/v1/users", json={"username": "ada", "role": "admin",
-                                                  "password": "long enough"}), 201)["id"]
+                                                  "password": "long enough pass"}), 201)["id"]
     first = Actor(ADMIN_ID, "admin", Role.ADMIN)
     second = Actor(other, "ada", Role.ADMIN)
 

@@ -176,7 +176,7 @@ def test_failures_are_kept_in_the_database_where_every_process_counts_them(clien
 
 def test_an_old_scrypt_hash_still_logs_in_and_is_replaced_by_argon2id(client, clock, admin):
     user = ok(admin.post("/api/v1/users", json={"username": "old-timer", "role": "viewer",
-                                                 "password": "long enough"}), 201)
+                                                 "password": "long enough pass"}), 201)
     salt = b"0123456789abcdef"
     digest = hashlib.scrypt(b"an old password", salt=salt, n=2**14, r=8, p=1, dklen=32)
     legacy = f"scrypt${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"

@@ -10,7 +10,7 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def new_user(admin, username, role, password="long enough"):
+def new_user(admin, username, role, password="long enough pass"):
     return ok(admin.post("/api/v1/users", json={
         "username": username, "role": role, "password": password}), 201)
 
@@ -24,11 +24,11 @@ def test_an_admin_creates_users_with_roles(admin):
 def test_a_user_with_an_unknown_role_is_refused(admin):
     before = event_count(admin)
     problem(admin.post("/api/v1/users", json={
-        "username": "eve", "role": "owner", "password": "long enough"}), 422, "role")
+        "username": "eve", "role": "owner", "password": "long enough pass"}), 422, "role")
     problem(admin.post("/api/v1/users", json={
         "username": "eve", "role": "viewer", "password": "short"}), 422, "password")
     problem(admin.post("/api/v1/users", json={
-        "username": "manager", "role": "viewer", "password": "long enough"}), 409, "username")
+        "username": "manager", "role": "viewer", "password": "long enough pass"}), 409, "username")
     assert event_count(admin) == before
 
 
@@ -135,4 +135,4 @@ def test_a_login_never_sends_the_browser_to_another_host(client, target):
 def test_a_deactivated_user_cannot_log_in(client, admin):
     user = new_user(admin, "leaver", "viewer")
     ok(admin.patch(f"/api/v1/users/{user['id']}", json={"active": False}))
-    assert login(client, "leaver", "long enough").status_code == 401
+    assert login(client, "leaver", "long enough pass").status_code == 401

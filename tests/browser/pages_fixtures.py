@@ -51,7 +51,8 @@ def pages_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PagesServ
                PUBLIC_URL=base, PYTHONUNBUFFERED="1")
     _cli(env, "migrate")
     for role in ROLES:
-        _cli(env, "createuser", role, "--role", role, "--password", PASSWORD)
+        _cli(env, "createuser", role, "--role", role, "--password", PASSWORD,
+             "--no-password-change")
     _cli(env, "demo")
     token = _cli(env, "token", "admin", "--label", "page-tests").strip().splitlines()[-1]
     with running_server(env, data, port):

@@ -62,7 +62,8 @@ def https_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
            if k not in ("DATABASE_URL", "PUBLIC_URL", "TAGTRACK_CERTFILE", "TAGTRACK_KEYFILE")}
     env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data), PYTHONUNBUFFERED="1")
     _cli(env, "migrate")
-    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD)
+    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
+         "--no-password-change")
     _cli(env, "demo")
     token = _cli(env, "token", USER, "--label", "https-test").strip().splitlines()[-1]
     try:

@@ -90,7 +90,8 @@ def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
                TAGTRACK_KIOSK_PIN=PIN, PYTHONUNBUFFERED="1")
     _cli(env, "migrate")
     for name, role in (("manager", "manager"), ("operator", "operator"), ("door", "kiosk")):
-        _cli(env, "createuser", name, "--role", role, "--password", PASSWORD)
+        _cli(env, "createuser", name, "--role", role, "--password", PASSWORD,
+             "--no-password-change")
     _cli(env, "demo")
     token = _cli(env, "token", "manager", "--label", "door-tests").strip().splitlines()[-1]
     try:

@@ -93,7 +93,8 @@ def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyServer]:
     env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data), PUBLIC_URL=base,
                PYTHONUNBUFFERED="1")
     _cli(env, "migrate")
-    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD)
+    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
+         "--no-password-change")
     _cli(env, "demo")
     token = _cli(env, "token", USER, "--label", "fault-tests").strip().splitlines()[-1]
     try:

@@ -68,7 +68,8 @@ class Servers:
     def prepare(self, user: str = "racer") -> None:
         for args in (
             ("migrate",),
-            ("createuser", user, "--role", "manager", "--password", "correct horse battery"),
+            ("createuser", user, "--role", "manager", "--password", "correct horse battery",
+             "--no-password-change"),
         ):
             done = cli(self.env, *args)
             assert done.returncode == 0, (args, done.stdout, done.stderr)
