@@ -72,10 +72,19 @@ class Failed:
     message: str
     field: str | None = None
     values: dict[str, str] = dataclasses.field(default_factory=dict)
+    code: str = ""  # the refusal's code: a form may offer a way on (a confirmation)
 
 
 def failed(form: str, exc: DomainError, values: dict[str, str]) -> Failed:
-    return Failed(form=form, message=exc.message, field=exc.field, values=values)
+    message = exc.message
+    if exc.code == "due_in_past":  # the form asks with a tick box, not an API field
+        message = message.split("; confirm")[0] + ": tick the box below to record the loan anyway"
+    return Failed(form=form, message=message, field=exc.field, values=values, code=exc.code)
+
+
+def confirmed(form: dict[str, str], name: str) -> bool:
+    """A confirmation box of a form (allow_past_due, override_condition) ticked."""
+    return form.get(name) == "on"
 
 
 def custom_from_form(form: dict[str, str], defs: list[Any]) -> dict[str, Any]:

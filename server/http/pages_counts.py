@@ -18,6 +18,7 @@ from server.http.pages_common import (
     PageBase,
     Req,
     actor_of,
+    confirmed,
     done,
     failed,
     parse_due,
@@ -89,6 +90,7 @@ class CountPages(PageBase):
                 lot_id=await loans.lot_id_for(item_id, form.get("lot")),
                 due_at=parse_due(request, form),
                 note=form.get("note", ""),
+                allow_past_due=confirmed(form, "allow_past_due"),
             )
             return f"Lent {qty} to {person['name']}."
 

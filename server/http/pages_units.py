@@ -20,6 +20,7 @@ from server.http.pages_common import (
     PageBase,
     Req,
     actor_of,
+    confirmed,
     custom_from_form,
     done,
     failed,
@@ -110,6 +111,9 @@ class UnitPages(PageBase):
                 person,
                 due_at=parse_due(request, form),
                 note=form.get("note", ""),
+                allow_past_due=confirmed(form, "allow_past_due"),
+                override_reason=form.get("override_reason", "")
+                if confirmed(form, "override_condition") else None,
             )
             return "Checked out."
 
