@@ -5,7 +5,7 @@
 import { finishAudit, resumeAudit } from "./audit.js";
 import { Camera } from "./camera.js";
 import { classify } from "./codes.js";
-import { fillPickers, loadPickLists, pickList, renderContext, setLocation, setMode, setPerson } from "./context.js";
+import { fillPickers, loadPickLists, pickList, renderContext, restoreContext, setLocation, setMode, setPerson } from "./context.js";
 import { unlockAudio } from "./feedback.js";
 import { listenForScanner } from "./keys.js";
 import { kioskScan, kioskTouch, wireKiosk } from "./kiosk.js";
@@ -94,8 +94,8 @@ function wire() {
     const input = $("code");
     const t0 = performance.now();
     forget(); // typed on purpose: never swallowed as a double read
+    ui.awaitAnswer(input); // cleared once taken; a refused code stays to be fixed
     handleCode(input.value, "typed", t0);
-    input.value = "";
   });
   $("camera").addEventListener("click", toggleCamera);
   $("torch").addEventListener("click", async () => {
@@ -146,7 +146,7 @@ async function main() {
   wire();
   ui.network(navigator.onLine);
   const params = new URLSearchParams(location.search);
-  setMode(params.get("mode") || localStorage.getItem("tt.mode") || "lookup");
+  setMode(restoreContext(params.get("mode"))); // the last mode, target and person, offline too
   fillPickers();
   await showQueued();
   if (params.get("location")) await setLocation(params.get("location").toUpperCase());

@@ -40,7 +40,36 @@ function modeTitle(mode) {
   return document.querySelector(`#modes [data-mode="${mode}"]`)?.textContent || "Ready";
 }
 
+/* ---------- the context kept on the device ---------- */
+
+// Mode, target and person outlive a reload, offline too (the service worker serves the
+// page): kept per user, with the names, so nothing needs the server to show them again.
+const SAVED = `tt.context.${body.dataset.user || ""}`;
+
+// Restores the saved target and person into the state; returns the mode to start in.
+export function restoreContext(asked) {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(SAVED) || "{}") || {};
+  } catch {
+    saved = {};
+  }
+  const kept = (x) => (typeof x?.tag === "string" && x.tag ? { tag: x.tag, name: String(x.name || "") } : null);
+  const mode = asked || saved.mode || localStorage.getItem("tt.mode") || "lookup";
+  // an audit is resumed from the server (?audit=), not from a location alone
+  state.location = mode === "audit" ? null : kept(saved.location);
+  state.person = kept(saved.person);
+  return mode;
+}
+
+function saveContext() {
+  // a kiosk turn ends with the page: the next badge starts the next one
+  const person = state.mode === "kiosk" ? null : state.person;
+  localStorage.setItem(SAVED, JSON.stringify({ mode: state.mode, location: state.location, person }));
+}
+
 export function renderContext() {
+  saveContext();
   const loc = state.location;
   $("ctx-location").textContent = loc ? `${loc.name || loc.tag}` : "Scan a location label";
   $("ctx-location").dataset.tag = loc?.tag || "";

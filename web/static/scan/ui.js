@@ -6,12 +6,46 @@ const MAX_RECENT = 30;
 
 export const el = $;
 
+// A banner says each thing once. The server's sentence is often both the title and the
+// first part of the detail (a refusal's message and its error detail differ only in case),
+// so a detail part that the title already says is dropped, and a detail that starts with
+// the title keeps only what it adds.
+export function once(title, text) {
+  const norm = (s) => s.trim().replace(/[\s.]+$/, "").toLowerCase();
+  const said = norm(title);
+  if (!said || !text) return text || "";
+  return text
+    .split(" · ")
+    .map((part) => (norm(part).startsWith(said) ? part.trim().slice(said.length).replace(/^[\s.,:;·–—-]+/, "") : part))
+    .filter((part) => norm(part) && !said.includes(norm(part)))
+    .join(" · ");
+}
+
+// The code typed in the field waits for the page's answer: taken, it is cleared for the
+// next; refused or unknown, it stays, selected, so a typo is fixed rather than retyped.
+let typed = null;
+export function awaitAnswer(input) {
+  typed = input.value.trim() ? { input, code: input.value } : null;
+}
+
+function answerTyped(state) {
+  const { input, code } = typed;
+  typed = null;
+  if (["refused", "unknown", "warning"].includes(state)) {
+    input.focus();
+    input.select();
+  } else if (input.value === code) {
+    input.value = "";
+  }
+}
+
 export function banner(state, title, text = "") {
   const box = $("banner");
   box.dataset.state = state;
   delete box.dataset.kept; // outbox.js marks a banner that counts down to its next try
   $("banner-title").textContent = title;
-  $("banner-text").textContent = text;
+  $("banner-text").textContent = once(title, text);
+  if (typed) answerTyped(state);
   // restart the flash so two identical outcomes in a row still show as new
   box.classList.remove("flash");
   void box.offsetWidth;
@@ -55,7 +89,7 @@ export function recent(key, { state, title, text, at }) {
   }
   row.dataset.state = state;
   row.querySelector("b").textContent = title;
-  row.querySelector("small").textContent = text || "";
+  row.querySelector("small").textContent = once(title, text);
   row.querySelector("time").textContent = time(at);
   return row;
 }
