@@ -13,7 +13,8 @@ examples per operation, derandomized, no example database, the same requests eve
 
 Guarded, not skipped: revoking the admin's own token (id 1) or changing the admin user
 (id 1) would turn every later request into a 401/403 and the rest of the run into noise,
-so those two ids are kept out of DELETE /tokens/{token_id} and PATCH /users/{user_id};
+so those two ids are kept out of DELETE /tokens/{token_id} (and /users/me/tokens/{token_id})
+and PATCH /users/{user_id};
 every other id is fuzzed."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ KNOWN_EXAMPLES = 2
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance, negative_data_rejection]
 ADMIN_IDS = {("DELETE", "/api/v1/tokens/{token_id}"): "token_id",
+             ("DELETE", "/api/v1/users/me/tokens/{token_id}"): "token_id",
              ("PATCH", "/api/v1/users/{user_id}"): "user_id"}
 
 Known = dict[str, Any]
