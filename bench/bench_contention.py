@@ -26,7 +26,8 @@
    Idle and loaded windows of `--duration` seconds (4) take turns `--rounds` times (3),
    so that the neighbours' load on a shared machine falls on both alike. The load runs
    `--load-warmup` seconds before its first window (the first PDF starts the worker
-   process), 1 s before the others; an idle window starts when the load has ended.
+   process), 1 s before the others; an idle window starts when the load has ended and
+   the devices have caught up with their pace.
 4. The server is stopped and `tagtrack verify` runs.
 
 Output (key=value): per phase, scans per second and p50/p95/p99, /healthz p50/p99, server
@@ -35,7 +36,7 @@ CPU; the PDFs (answers by status, seconds each), the logins (answers by status);
 The whole run takes about a minute (under two) with the defaults.
 
 Run: .venv/bin/python bench/bench_contention.py [--engine sqlite|postgres] [--units 20000]
-     [--clients 16] [--scan-rate 250] [--duration 4] [--rounds 3] [--pdf-clients 1]
+     [--clients 16] [--scan-rate 200] [--duration 4] [--rounds 3] [--pdf-clients 1]
      [--flood-clients 8]
      [--flood-addresses many|one] [--serve-arg=--flag ...] [--keep]
 """
@@ -102,6 +103,7 @@ class Recorder:
         self.cpu: dict[str, float] = {}
         self.rss: list[float] = []
         self.totals: Counter[str] = Counter()  # every answer, warm-ups included
+        self.behind: dict[int, float] = {}  # device -> how late its last scan was sent (s)
 
     def add(self, what: str, took: float, key: str) -> None:
         self.totals[f"{what} {key}"] += 1
@@ -149,6 +151,7 @@ async def scan_device(cfg: dict[str, Any], d: int, rec: Recorder, stop: asyncio.
             break
         if gap:
             await asyncio.sleep(max(0.0, due - loop.time()))
+            rec.behind[d] = loop.time() - due
             start, due = due, due + gap  # latency counts from when the scan was due
         else:
             start = loop.time()
@@ -243,7 +246,7 @@ async def run_client(cfg: dict[str, Any]) -> dict[str, Any]:
 
     async def window(name: str) -> None:
         rec.phase, wall0 = name, time.perf_counter()
-        cpu0, kids0 = proc_cpu_s(pid), children_cpu_s(pid)
+        cpu0, kids0, me0 = proc_cpu_s(pid), children_cpu_s(pid), proc_cpu_s(os.getpid())
         end = time.monotonic() + cfg["duration"]
         while time.monotonic() < end:
             rec.rss.append(proc_rss_mb(pid))
@@ -253,11 +256,21 @@ async def run_client(cfg: dict[str, Any]) -> dict[str, Any]:
         rec.cpu[name] = rec.cpu.get(name, 0.0) + (proc_cpu_s(pid) - cpu0) / wall
         rec.cpu[f"{name}_workers"] = (rec.cpu.get(f"{name}_workers", 0.0)
                                       + (children_cpu_s(pid) - kids0) / wall)
+        rec.cpu[f"{name}_client"] = (rec.cpu.get(f"{name}_client", 0.0)
+                                     + (proc_cpu_s(os.getpid()) - me0) / wall)
+
+    async def settle() -> None:
+        """Until the devices have caught up with their pace (at most 5 s): a backlog left
+        by the load is not the idle window's."""
+        end = time.monotonic() + 5
+        while time.monotonic() < end and max(rec.behind.values(), default=0.0) > 0.05:
+            await asyncio.sleep(0.1)
 
     await asyncio.sleep(cfg["warmup"])
     for round_ in range(cfg["rounds"]):
         # idle and loaded windows take turns, so the neighbours' load on a shared machine
         # falls on both alike
+        await settle()
         await window("idle")
         stop_load.clear()
         load = [asyncio.create_task(pdf_client(cfg, rec, stop_load))
@@ -272,7 +285,7 @@ async def run_client(cfg: dict[str, Any]) -> dict[str, Any]:
     stop_scans.set()
     await asyncio.wait(background, timeout=30)
     for phase in ("idle", "loaded"):
-        for key in (phase, f"{phase}_workers"):
+        for key in (phase, f"{phase}_workers", f"{phase}_client"):
             rec.cpu[key] = rec.cpu.get(key, 0.0) / cfg["rounds"]
     return {"latency": rec.latency, "statuses": rec.statuses, "cpu": rec.cpu,
             "totals": rec.totals, "rss_peak_mb": max(rec.rss, default=0.0)}
@@ -349,7 +362,8 @@ def report(result: dict[str, Any], cfg: dict[str, Any]) -> None:
         rate = len(scans_) / (cfg["duration"] * cfg["rounds"])
         print(f"[{phase}] scans_per_s={rate:.0f} {summary(scans_)} "
               f"server_cpu={cpu.get(phase, 0):.2f} "
-              f"worker_cpu={cpu.get(f'{phase}_workers', 0):.2f}")
+              f"worker_cpu={cpu.get(f'{phase}_workers', 0):.2f} "
+              f"client_cpu={cpu.get(f'{phase}_client', 0):.2f}")
         if cfg["scan_rate"] and rate < 0.9 * cfg["scan_rate"]:
             kept_pace = False
             print(f"[{phase}] WARNING: the devices fell behind {cfg['scan_rate']:g} scans/s: "
@@ -386,7 +400,7 @@ async def main() -> None:
     parser.add_argument("--engine", choices=["sqlite", "postgres"], default="sqlite")
     parser.add_argument("--units", type=int, default=20_000)
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--scan-rate", type=float, default=250.0,
+    parser.add_argument("--scan-rate", type=float, default=200.0,
                         help="scans per second from all devices; 0: as fast as they can")
     parser.add_argument("--duration", type=float, default=4.0,
                         help="measured seconds of each window")
