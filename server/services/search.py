@@ -80,6 +80,12 @@ async def search(text: str) -> Found:
 
 async def _by_code(query: str) -> Found:
     r = await resolve.resolve(query)
+    if not r.found and r.kind != resolve.AMBIGUOUS and query != query.upper():
+        # serials and lot codes are matched as printed, mostly upper case; people type
+        # them in lower case on a phone
+        upper = await resolve.resolve(query.upper())
+        if upper.found or upper.kind == resolve.AMBIGUOUS:
+            r = upper
     if r.kind == resolve.AMBIGUOUS:
         hits = [Hit(c.kind, url_of(c.kind, c.id, c.tag), c.label, c.tag or "")
                 for c in r.candidates]

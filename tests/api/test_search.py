@@ -58,11 +58,13 @@ def test_a_code_opens_its_record_for_a_viewer(client, site):
     opens(client, unit["tag"].lower(), f"/units/{unit['tag']}")
     opens(client, f"http://tagtrack.test/u/{unit['tag']}", f"/units/{unit['tag']}")
     opens(client, "SN-0042", f"/units/{unit['tag']}")
+    opens(client, "sn-0042", f"/units/{unit['tag']}")  # typed in lower case on a phone
     opens(client, "drl-485", f"/items/{drill['id']}")
     opens(client, "BADGE-1002", f"/people/{dana['tag']}")
     opens(client, shelf["tag"], f"/locations/{shelf['tag']}")
     lot = re.search(r'href="(/lots/\d+)"', client.get(f"/items/{site['glue']['id']}").text)
     opens(client, "L2026-11", lot.group(1))
+    opens(client, "l2026-11", lot.group(1))
 
 
 def test_a_single_name_hit_opens_it(client, site):

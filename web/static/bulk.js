@@ -17,8 +17,9 @@ if (form) {
     }
   };
 
+  const tools = document.querySelector("[data-bulk-tools]");
+  if (tools) tools.hidden = false;
   if (all) {
-    all.hidden = false;
     all.addEventListener("change", () => {
       for (const box of boxes()) box.checked = all.checked;
       update();
