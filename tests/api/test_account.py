@@ -307,3 +307,13 @@ def test_a_viewer_uses_the_account_page_for_tokens_password_and_time_zone(client
 def test_the_account_page_answers_at_its_old_address_too(client, path):
     log_in(client, "manager", "correct horse")
     assert "Your API tokens" in client.get(path, headers=PAGE).text
+
+
+def test_a_user_who_must_choose_a_password_may_still_log_out(admin, client):
+    new_user(admin, "dana")
+    log_in(client, "dana")
+    form = client.get("/account/password", headers=PAGE)
+    out = client.post("/logout", headers=PAGE, follow_redirects=False,
+                      data={"csrf": csrf_of(form.text)})
+    assert (out.status_code, out.headers["location"]) == (303, "/login")
+    assert client.get("/api/v1/users/me").status_code == 401

@@ -57,6 +57,18 @@ def test_a_viewer_reaches_my_account_from_the_header_on_a_phone(login_as):
     assert watched.problems == []
 
 
+def test_my_account_on_a_desktop_shows_the_name_and_role_in_the_header(login_as):
+    page = login_as("operator").page
+    me = page.locator("header.bar a.me")
+    assert me.inner_text().split() == ["operator", "operator"]
+    me.click()
+    page.wait_for_url("**/account")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / "account-desktop.png"), full_page=True)
+    if os.environ.get("TAGTRACK_UPDATE_DOCS_IMG"):
+        page.screenshot(path=str(DOCS_IMG / "account-desktop.png"), full_page=True)
+
+
 def test_the_admins_longer_top_bar_fits_a_phone_too(login_as):
     page = login_as("admin", PHONE).page
     page.goto("/account")
