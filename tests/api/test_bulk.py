@@ -63,7 +63,8 @@ def test_the_units_lists_offer_boxes_and_the_action_bar_to_an_operator(client, c
                            html)
         assert boxes == crib["tags"], page
         assert '<form method="post" action="/units/bulk" id="bulk-form"' in html
-        assert '<input type="checkbox" data-select-all hidden' in html
+        assert ('<div class="bulk-tools check" data-bulk-tools hidden><input type="checkbox" '
+                'id="bulk-all" data-select-all>') in html  # bulk.js shows it
         assert f'<input type="hidden" name="back" value="{page}">' in html
         actions = re.findall(r'<option value="(\w+)"', html.split('id="bulk-action"', 1)[1]
                              .split("</select>", 1)[0])
