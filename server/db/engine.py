@@ -21,12 +21,13 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import contextvars
 import functools
 import os
 import sqlite3
 import time
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -480,25 +481,100 @@ def current_engine() -> Engine:
     return ALL_TABLES[0]._meta.db
 
 
+AfterCommit = Callable[[], Awaitable[None]]
+# The callbacks of the write transaction in progress, None outside one (and while they
+# run); a nested write_transaction shares its parent's list.
+_after_commit: contextvars.ContextVar[list[AfterCommit] | None] = contextvars.ContextVar(
+    "tagtrack_after_commit", default=None)
+# PostgreSQL, while the callbacks run: the connection that has just committed, on which
+# fetch() outside a transaction runs (autocommit) before it goes back to the pool.
+_committed_connection: contextvars.ContextVar[Any] = contextvars.ContextVar(
+    "tagtrack_committed_connection", default=None)
+
+
+def after_commit(callback: AfterCommit) -> None:
+    """Have `callback()` awaited once the current write transaction has committed, and
+    never if it rolls back. Callbacks run in the order registered (the same callback
+    registered again runs once), outside the transaction, before write_transaction hands
+    control back to its caller: an answer sent after the transaction can rely on them. One
+    that raises stops those after it, and its error reaches the caller, although the change
+    is committed. A nested write_transaction's callbacks wait for the outermost commit.
+    On PostgreSQL, fetch() in a callback runs in autocommit on the connection that has just
+    committed, before it goes back to the pool (no second connection, no second reset);
+    on SQLite they run after this process's writer lock is released."""
+    hooks = _after_commit.get()
+    if hooks is None:
+        raise RuntimeError("after_commit() needs a write_transaction()")
+    if callback not in hooks:
+        hooks.append(callback)
+
+
+def in_write_transaction() -> bool:
+    """Whether after_commit() can be used here."""
+    return _after_commit.get() is not None
+
+
 @contextlib.asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
     """A read-then-write transaction: IMMEDIATE on SQLite (takes the write lock first, so
     two writers never deadlock on a lock upgrade); READ COMMITTED plus row locks on
-    PostgreSQL (repositories use SELECT ... FOR UPDATE where they read before writing)."""
+    PostgreSQL (repositories use SELECT ... FOR UPDATE where they read before writing).
+    After a successful commit it runs the after_commit() callbacks."""
     engine = current_engine()
-    if isinstance(engine, PooledSQLiteEngine) and engine.current_transaction.get() is None:
-        # one writer of this process at a time (see the module docstring); a nested
-        # write_transaction joins its parent and must not wait for the lock it holds
-        async with engine.write_lock(), \
-                _WriteTransaction(engine, transaction_type=TransactionType.immediate) as t:
+    if engine.current_transaction.get() is not None:
+        # joins its parent (Piccolo hands the parent back), whose commit runs the callbacks
+        # registered in here too; on SQLite it must not wait for the writer lock it holds
+        async with _transaction(engine) as t:
             yield t
         return
+    hooks: list[AfterCommit] = []
+    token = _after_commit.set(hooks)
+    failed: BaseException | None = None
+    try:
+        if isinstance(engine, PooledSQLiteEngine):
+            # one writer of this process at a time (see the module docstring)
+            async with engine.write_lock(), \
+                    _WriteTransaction(engine, transaction_type=TransactionType.immediate) as t:
+                yield t
+        elif isinstance(engine, PostgresEngine):
+            async with _transaction(engine) as t:
+                yield t
+                if hooks:  # commit now, and run them before the connection goes back
+                    await t.commit()
+                    try:
+                        await _run_after_commit(engine, hooks, t.connection)
+                    except BaseException as exc:  # the connection is sound: hand it back
+                        failed = exc
+            hooks = []
+        else:
+            async with _transaction(engine) as t:
+                yield t
+    finally:
+        _after_commit.reset(token)
+    if failed is not None:
+        raise failed
+    if hooks:
+        await _run_after_commit(engine, hooks, None)
+
+
+def _transaction(engine: Engine) -> Any:
     if isinstance(engine, SQLiteEngine):
-        txn = engine.transaction(transaction_type=TransactionType.immediate)
-    else:
-        txn = engine.transaction()
-    async with txn as t:
-        yield t
+        return engine.transaction(transaction_type=TransactionType.immediate)
+    return engine.transaction()
+
+
+async def _run_after_commit(engine: Engine, hooks: list[AfterCommit], connection: Any) -> None:
+    # outside the transaction: a callback that writes opens a write_transaction of its own
+    outer = engine.current_transaction.set(None)
+    no_hooks = _after_commit.set(None)
+    conn = _committed_connection.set(connection)
+    try:
+        for hook in hooks:
+            await hook()
+    finally:
+        _committed_connection.reset(conn)
+        _after_commit.reset(no_hooks)
+        engine.current_transaction.reset(outer)
 
 
 async def start(engine: Engine) -> None:
@@ -553,6 +629,8 @@ async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
         pg_txn = engine.current_transaction.get()
         if pg_txn is not None:
             records = await pg_txn.connection.fetch(query, *args)
+        elif (committed := _committed_connection.get()) is not None:
+            records = await committed.fetch(query, *args)  # in an after_commit callback
         elif engine.pool is not None:
             async with engine.pool.acquire() as conn:
                 records = await conn.fetch(query, *args)

@@ -25,11 +25,17 @@ every append that committed before it.
   serialised: the rest of a change (reads, row locks, updates) runs concurrently, and
   services write their event last, so the lock is held for the event's INSERT, whatever
   little follows it (the scan log row) and the COMMIT.
-  The cost of that: a transaction that takes row locks after its first event can
-  deadlock with one that holds such a row and waits for the chain; PostgreSQL aborts one
-  of them after deadlock_timeout (server/db/faults.py answers it 503, retry). Services
-  with several events should take their row locks before their first event (audit
-  confirmation and a consume spread over several lots do not yet).
+  That COMMIT does not wait for the WAL flush: the statement that takes the lock also
+  sets synchronous_commit off for this transaction, and an after_commit callback
+  (`durable`) waits for the flush right after, outside the lock, before
+  write_transaction returns and so before anyone is answered. Recovery replays the WAL in
+  order, so a crash in between loses only changes nobody was told about, and the chain
+  stays a prefix (docs/ledger.md, "Durability").
+  Lock order: row locks first, the chain last. A transaction that takes a row lock after
+  its first event can deadlock with one that holds that row and waits for the chain
+  (PostgreSQL aborts one after deadlock_timeout; server/db/faults.py answers 503), so
+  services with several events gather them and append them together at the end
+  (record_many), after their last row lock.
 Write transactions on PostgreSQL must be READ COMMITTED (write_transaction is): under
 REPEATABLE READ the read of the last event would use the transaction's first snapshot."""
 
@@ -41,7 +47,14 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from server.db.engine import current_engine, fetch, is_postgres, write_transaction
+from server.db.engine import (
+    after_commit,
+    current_engine,
+    fetch,
+    in_write_transaction,
+    is_postgres,
+    write_transaction,
+)
 from server.domain import chain
 from server.domain.actors import Actor
 from server.domain.events import EventDraft
@@ -59,6 +72,15 @@ _CHUNK = 500  # rows per INSERT in record_many (17 values each)
 _LAST_SQLITE = "SELECT id, hash FROM event ORDER BY id DESC LIMIT 1"
 _LOCK_PG = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
 _APPEND_PG = f"SELECT tagtrack_append_event({', '.join('{}' for _ in range(16))}) AS id"
+# commit without waiting for the WAL flush, so that the chain lock goes at once (see above)
+_NO_FLUSH = ", set_config('synchronous_commit', 'off', true)"
+# After the commit: make the WAL durable up to here, hence past that commit. Unless it
+# already is, a transactional WAL record (a logical message, which nothing has to read)
+# gives this statement's own transaction an xid and a record, so its commit waits for the
+# flush (PostgreSQL 15 has no function that waits for one; a bare txid_current() does
+# not: a transaction that wrote no WAL commits without a flush).
+_DURABLE_PG = ("SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() "
+               "THEN NULL ELSE pg_logical_emit_message(true, 'tagtrack', 'durable') END")
 _NEXT_PG = ("SELECT nextval('event_id_seq') AS id, "
             "(SELECT hash FROM event ORDER BY id DESC LIMIT 1) AS prev "
             "FROM generate_series(1, {})")
@@ -71,8 +93,8 @@ async def record(actor: Actor, draft: EventDraft) -> int:
     row = _fields(0, dt.datetime.now(dt.UTC), actor, draft)
     before, after = chain.content_around_id(row)
     async with _in_transaction():
-        rows = await fetch(_APPEND_PG, *list(row.values())[1:], before.decode(),
-                           after.decode())
+        rows = await fetch(_APPEND_PG + _deferred_flush(), *list(row.values())[1:],
+                           before.decode(), after.decode())
     return int(rows[0]["id"])
 
 
@@ -106,10 +128,30 @@ async def _in_transaction() -> AsyncIterator[None]:
         yield
 
 
+def _deferred_flush() -> str:
+    """PostgreSQL: what to add to the statement that takes the chain lock so that this
+    transaction commits without waiting for the WAL flush, the flush being waited for
+    after the commit (durable, below). Only inside write_transaction, which runs it before
+    the caller answers; in any other transaction the commit flushes, as by default."""
+    if not in_write_transaction():
+        return ""
+    after_commit(durable)
+    return _NO_FLUSH
+
+
+async def durable() -> None:
+    """Wait until every change committed so far is on disk (PostgreSQL; SQLite commits
+    durably already). Run after each transaction that appended events, before its answer
+    goes out, and needed before answering with a change read back from the database that
+    may have committed a moment ago (a replayed scan)."""
+    if is_postgres():
+        await fetch(_DURABLE_PG)
+
+
 async def _next(n: int) -> tuple[list[int], str]:
     """Ids for the next n events and the hash the first of them follows."""
     if is_postgres():
-        await fetch(_LOCK_PG)
+        await fetch(_LOCK_PG + _deferred_flush())
         rows = await fetch(_NEXT_PG, n)
         return sorted(int(r["id"]) for r in rows), rows[0]["prev"] or chain.GENESIS
     rows = await fetch(_LAST_SQLITE)

@@ -229,7 +229,9 @@ async def confirm(actor: Actor, audit_id: int, options: Options) -> dict[str, An
     """Write what the audit found, all in one transaction: move unexpected and misplaced
     units to where they were scanned (checking in a unit that was out, marking found a
     unit that was lost), adjust counts that differ, optionally mark missing units lost,
-    and stamp last_audited_at (with a unit.audited event) on every unit seen."""
+    and stamp last_audited_at (with a unit.audited event) on every unit seen. Every row is
+    written before the first event (PostgreSQL: row locks before the chain lock, see
+    server/db/ledger.py), the events all at the end, in order."""
     async with write_transaction():
         audit = await audits_repo.get(audit_id, lock=True)
         if audit["status"] == rules.CONFIRMED:
@@ -238,31 +240,29 @@ async def confirm(actor: Actor, audit_id: int, options: Options) -> dict[str, An
         plan = rules.plan(lines, options)
         note = f"audit {audit_id}"
         done: dict[str, list[Any]] = {"moved": [], "adjusted": [], "marked_lost": [], "skipped": []}
+        events: list[EventDraft] = []
         for line in sorted(plan.moves, key=lambda ln: ln.unit_id or 0):
             await _move_seen(
-                actor, audit_id, line, line.scanned_location_id or audit["location"], note, done
+                events, audit_id, line, line.scanned_location_id or audit["location"], note, done
             )
         for line in sorted(plan.adjustments, key=lambda ln: (ln.item_id or 0, ln.id)):
-            await _adjust(actor, audit_id, line, note, done)
+            await _adjust(events, audit_id, line, note, done)
         scope = await _scope(audit)
         for line in sorted(plan.lost, key=lambda ln: ln.unit_id or 0):
-            await _mark_lost(actor, audit_id, line, scope, note, done)
+            await _mark_lost(events, audit_id, line, scope, note, done)
         now = dt.datetime.now(dt.UTC)
         await audits_repo.stamp_audited(plan.seen, now)
         items = {ln.unit_id: ln.item_id for ln in lines if ln.kind == rules.UNIT}
-        await ledger.record_many(
-            actor,
-            [
-                EventDraft(
-                    kind=EventKind.UNIT_AUDITED,
-                    item_id=items[uid],
-                    unit_id=uid,
-                    note=note,
-                    details={"audit": audit_id},
-                )
-                for uid in plan.seen
-            ],
-        )
+        events += [
+            EventDraft(
+                kind=EventKind.UNIT_AUDITED,
+                item_id=items[uid],
+                unit_id=uid,
+                note=note,
+                details={"audit": audit_id},
+            )
+            for uid in plan.seen
+        ]
         outcome = {
             **done,
             "stamped": len(plan.seen),
@@ -282,6 +282,7 @@ async def confirm(actor: Actor, audit_id: int, options: Options) -> dict[str, An
                 "outcome": outcome,
             },
         )
+        await ledger.record_many(actor, events)
     return await report(audit_id)
 
 
@@ -290,7 +291,12 @@ def _tagged(event: EventDraft, audit_id: int) -> EventDraft:
 
 
 async def _move_seen(
-    actor: Actor, audit_id: int, line: Line, target: int, note: str, done: dict[str, list[Any]]
+    events: list[EventDraft],
+    audit_id: int,
+    line: Line,
+    target: int,
+    note: str,
+    done: dict[str, list[Any]],
 ) -> None:
     assert line.unit_id is not None
     unit = await units_repo.get(unit_id=line.unit_id, lock=True)
@@ -312,19 +318,19 @@ async def _move_seen(
     for action in steps:
         new, event = unit_rules.apply(unit, action, location_id=target, note=note)
         await units_repo.save(new, read=unit)
-        await ledger.record(actor, _tagged(event, audit_id))
+        events.append(_tagged(event, audit_id))
         unit = new
     if unit.location_id != target:
         new, event = unit_rules.move(unit, target, note=note)
         await units_repo.save(new, read=unit)
-        await ledger.record(actor, _tagged(event, audit_id))
+        events.append(_tagged(event, audit_id))
         steps.append("move")
     if steps:
         done["moved"].append({"unit": unit.tag, "to_location": target, "steps": steps})
 
 
 async def _adjust(
-    actor: Actor, audit_id: int, line: Line, note: str, done: dict[str, list[Any]]
+    events: list[EventDraft], audit_id: int, line: Line, note: str, done: dict[str, list[Any]]
 ) -> None:
     assert line.item_id is not None and line.location_id is not None
     item = await items_repo.get(line.item_id, share=True)
@@ -335,7 +341,7 @@ async def _adjust(
         return
     event = stock_rules.adjust(item, key, have, target, note)
     await stock_repo.apply_delta(key, target - have)
-    await ledger.record(actor, _tagged(event, audit_id))
+    events.append(_tagged(event, audit_id))
     done["adjusted"].append(
         {
             "item": item.sku,
@@ -348,7 +354,12 @@ async def _adjust(
 
 
 async def _mark_lost(
-    actor: Actor, audit_id: int, line: Line, scope: list[int], note: str, done: dict[str, list[Any]]
+    events: list[EventDraft],
+    audit_id: int,
+    line: Line,
+    scope: list[int],
+    note: str,
+    done: dict[str, list[Any]],
 ) -> None:
     assert line.unit_id is not None
     unit = await units_repo.get(unit_id=line.unit_id, lock=True)
@@ -362,7 +373,7 @@ async def _mark_lost(
         return
     new, event = unit_rules.apply(unit, "mark_lost", note=note)
     await units_repo.save(new, read=unit)
-    await ledger.record(actor, _tagged(event, audit_id))
+    events.append(_tagged(event, audit_id))
     done["marked_lost"].append(unit.tag)
 
 

@@ -10,6 +10,7 @@ from server.domain import stock as rules
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, InvalidInput, NotFound
 from server.domain.events import EventDraft
+from server.domain.fields import check_length
 from server.domain.items import Item
 from server.domain.stock import StockKey
 from server.domain.vocab import EventKind, Tracking
@@ -21,7 +22,7 @@ async def _lot_id(actor: Actor, item: Item, code: str | None, expires_on: dt.dat
         if code:
             raise InvalidInput(f"item {item.sku} is not tracked by lot", field="lot")
         return None
-    code = (code or "").strip()
+    code = check_length("lot", (code or "").strip())
     if not code:
         raise InvalidInput(f"item {item.sku} is tracked by lot: give a lot code", field="lot")
     lot = await stock_repo.get_lot(item.id, code)
@@ -83,18 +84,19 @@ async def consume(actor: Actor, item_id: int, location_id: int, quantity: int, *
 async def consume_first_expiry(actor: Actor, item_id: int, location_id: int, quantity: int,
                                *, note: str = "") -> list[tuple[str, int, int]]:
     """Consume a lot item from the lots that expire first at the location, one event per
-    lot taken from. Returns (lot code, quantity, event id) for each."""
+    lot taken from. Returns (lot code, quantity, event id) for each. Every row is written
+    before the first event (PostgreSQL: row locks before the chain lock, server/db/ledger.py)."""
     async with write_transaction():
         item = await items_repo.get(item_id, share=True)
         lots = await stock_repo.lots_at(item.id, location_id)
         taken = rules.first_expiry_first(item, lots, quantity, await _where(location_id))
-        done = []
+        events = []
         for lot, qty in taken:
             key = StockKey(item.id, location_id, lot.lot_id)
-            event = rules.consume(item, key, lot.on_hand, qty, "", note)
+            events.append(rules.consume(item, key, lot.on_hand, qty, "", note))
             await stock_repo.apply_delta(key, -qty)
-            done.append((lot.code, qty, await ledger.record(actor, event)))
-        return done
+        ids = await ledger.record_many(actor, events)
+        return [(lot.code, qty, event_id) for (lot, qty), event_id in zip(taken, ids, strict=True)]
 
 
 async def adjust(actor: Actor, item_id: int, location_id: int, counted: int, reason: str, *,

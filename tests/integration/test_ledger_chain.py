@@ -2,16 +2,21 @@
 hash-chained as they are written; editing, deleting, inserting or swapping events directly
 in the database makes `verify` fail naming the right event; an exported chain head catches
 a history rewritten with every later hash recomputed; concurrent writers in several server
-processes keep one unbroken chain."""
+processes keep one unbroken chain. On PostgreSQL an event's transaction commits without
+waiting for the WAL flush (so the chain lock goes at once) and is on disk before the caller
+goes on, and the services that write several events take their row locks before the chain
+lock, so that a writer holding such a row never deadlocks with them."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 import os
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,13 @@ import httpx
 import pytest
 from litestar.testing import TestClient
 
+from server.db import engine as db
+from server.db import ledger
+from server.db.engine import after_commit, fetch, write_transaction
 from server.domain import chain
+from server.domain.actors import SYSTEM
+from server.domain.events import EventDraft
+from server.domain.vocab import EventKind
 from server.settings import Settings
 from tests.conftest import As, reset_database
 from tests.integration.servers import cli, database, env_for, running
@@ -402,3 +413,170 @@ def test_writers_in_two_server_processes_keep_one_unbroken_chain(tmp_path: Path)
         done = cli(servers.env, "verify", "--chain-head")
         assert done.returncode == 0, done.stdout + done.stderr + servers.logs()[-3000:]
         assert json.loads(done.stdout)["count"] == head["count"] == before + len(calls)
+
+
+# ---------------------------------------------------------------- PostgreSQL: the chain lock
+
+
+@contextlib.contextmanager
+def bound(engine: Any) -> Iterator[None]:
+    from server.db.tables import ALL_TABLES
+
+    before = ALL_TABLES[0]._meta._db
+    db.bind(engine)
+    try:
+        yield
+    finally:
+        db.bind(before)  # type: ignore[arg-type]
+
+
+MOVED = EventDraft(kind=EventKind.UNIT_MOVED, item_id=1, unit_id=1, from_location_id=1,
+                   to_location_id=2)
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("append", ["record", "record_many"])
+def test_an_event_commits_without_waiting_for_the_flush_and_is_on_disk_when_the_caller_goes_on(
+        admin: As, settings: Settings, append: str) -> None:
+    """The commit does not wait for the WAL flush (so the chain lock is released at
+    once); the flush is waited for after it, before write_transaction returns. A test
+    callback registered before the event runs first, right after the commit: the WAL
+    written up to then must be on disk when the transaction's caller goes on (without the
+    ledger's flush it is not, but for the odd walwriter cycle: 20 rounds)."""
+    engine = db.make_engine(settings.database_url)
+
+    async def run() -> list[tuple[str, bool]]:
+        import asyncpg
+
+        await db.start(engine)
+        watcher = await asyncpg.connect(settings.database_url)
+        try:
+            rounds = []
+            for _ in range(20):
+                seen: dict[str, Any] = {}
+
+                async def committed(seen: dict[str, Any] = seen) -> None:
+                    seen["lsn"] = await watcher.fetchval("SELECT pg_current_wal_insert_lsn()")
+
+                async with write_transaction():
+                    after_commit(committed)
+                    if append == "record":
+                        await ledger.record(SYSTEM, MOVED)
+                    else:
+                        await ledger.record_many(SYSTEM, [MOVED, MOVED])
+                    mode = (await fetch("SHOW synchronous_commit"))[0]["synchronous_commit"]
+                flushed = await watcher.fetchval("SELECT pg_current_wal_flush_lsn()")
+                rounds.append((mode, flushed >= seen["lsn"]))
+            return rounds
+        finally:
+            await watcher.close()
+            await db.stop(engine)
+
+    with bound(engine):
+        rounds = run_sync(run())
+    assert rounds == [("off", True)] * 20
+
+
+@pytest.mark.postgres_only
+def test_an_event_written_in_a_transaction_of_piccolo_s_own_commits_with_its_flush(
+        admin: As, settings: Settings) -> None:
+    """No write_transaction to wait for the flush after the commit: the commit flushes."""
+    engine = db.make_engine(settings.database_url)
+
+    async def run() -> str:
+        await db.start(engine)
+        try:
+            async with engine.transaction():
+                await ledger.record(SYSTEM, MOVED)
+                return str((await fetch("SHOW synchronous_commit"))[0]["synchronous_commit"])
+        finally:
+            await db.stop(engine)
+
+    with bound(engine):
+        assert run_sync(run()) == "on"
+
+
+_WAITING = ("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'")
+_CHAIN_HELD = ("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+               "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+               f"AND classid = {ledger.CHAIN_LOCK >> 32} "
+               f"AND objid = {ledger.CHAIN_LOCK & 0xFFFFFFFF} AND objsubid = 1")
+
+
+def another_writer_holds(settings: Settings, row_lock: str,
+                         call: Callable[[], httpx.Response]) -> tuple[httpx.Response, int]:
+    """Another writer (a scan, say) holds a row (`row_lock`) that `call` (a change of
+    several events, through the API) needs. Once `call` waits for that row: is the chain
+    lock held (by `call`: nobody else writes)? Then the other writer appends its event, as
+    it would, taking the chain lock, and commits. `call`'s answer and that count."""
+
+    async def run() -> tuple[httpx.Response, int]:
+        import asyncpg
+
+        other = await asyncpg.connect(settings.database_url)
+        try:
+            # were `call` to hold the chain while it waits for the row: a deadlock, which
+            # PostgreSQL breaks after deadlock_timeout (1 s), or at worst this timeout
+            await other.execute("SET lock_timeout = '20s'")
+            async with other.transaction():
+                await other.execute(row_lock)
+                answer = asyncio.ensure_future(asyncio.to_thread(call))
+                async with asyncio.timeout(20):  # a bound, not a timing
+                    while not await other.fetchval(_WAITING):
+                        assert not answer.done(), answer.result().text
+                        await asyncio.sleep(0.01)
+                held = int(await other.fetchval(_CHAIN_HELD))
+                await other.execute(f"SELECT pg_advisory_xact_lock({ledger.CHAIN_LOCK})")
+            return await answer, held
+        finally:
+            await other.close()
+
+    return run_sync(run())
+
+
+def _id(settings: Settings, query: str, *args: Any) -> int:
+    return int(sql(settings, query, *args)[0]["id"])
+
+
+@pytest.mark.postgres_only
+def test_a_consume_over_several_lots_takes_its_row_locks_before_the_chain_lock(
+        admin: As, settings: Settings) -> None:
+    shelf = make(admin, "/api/v1/locations", {"name": "Shelf"})
+    gloves = make(admin, "/api/v1/items", {"sku": "GLOVES", "name": "Gloves", "tracking": "lot"})
+    for code, expires, quantity in (("SOON", "2030-01-01", 3), ("LATER", "2031-01-01", 5)):
+        make(admin, "/api/v1/stock/receive", {"item": gloves["id"], "location": shelf["tag"],
+                                              "quantity": quantity, "lot": code,
+                                              "expires_on": expires})
+    later = _id(settings, "SELECT id FROM lot WHERE code = 'LATER'")
+    answer, held = another_writer_holds(
+        settings, f"SELECT 1 FROM stock WHERE key = '{gloves['id']}:{shelf['id']}:{later}' "
+                  "FOR UPDATE",
+        lambda: admin.post("/api/v1/stock/consume", json={
+            "item": gloves["id"], "location": shelf["tag"], "quantity": 5}))
+    assert (answer.status_code, held) == (201, 0), answer.text
+    consumed = [e for e in events(settings) if e["kind"] == "stock.consumed"]
+    assert [(e["lot_id"], e["quantity"]) for e in consumed] == \
+        [(_id(settings, "SELECT id FROM lot WHERE code = 'SOON'"), 3), (later, 2)]
+    assert problems(admin) == []
+
+
+@pytest.mark.postgres_only
+def test_an_audit_confirmation_takes_its_row_locks_before_the_chain_lock(
+        admin: As, settings: Settings) -> None:
+    shelf = make(admin, "/api/v1/locations", {"name": "Shelf"})
+    other = make(admin, "/api/v1/locations", {"name": "Other"})
+    drill = make(admin, "/api/v1/items", {"sku": "DRILL", "name": "Drill", "tracking": "serial"})
+    strays = make(admin, "/api/v1/units",
+                  {"item": drill["id"], "location": other["tag"], "count": 2})["units"]
+    audit = make(admin, "/api/v1/audits", {"location": shelf["tag"]})["audit"]["id"]
+    for unit in strays:  # found on the shelf: confirming moves them there, one by one
+        make(admin, f"/api/v1/audits/{audit}/scans", {"code": unit["tag"]})
+    make(admin, f"/api/v1/audits/{audit}/finish", {})
+    second = max(_id(settings, "SELECT id FROM unit WHERE tag = ?", u["tag"]) for u in strays)
+    answer, held = another_writer_holds(
+        settings, f"SELECT 1 FROM unit WHERE id = {second} FOR UPDATE",
+        lambda: admin.post(f"/api/v1/audits/{audit}/confirm", json={}))
+    assert (answer.status_code, held) == (200, 0), answer.text
+    assert len(answer.json()["audit"]["outcome"]["moved"]) == 2
+    assert problems(admin) == []
