@@ -149,7 +149,7 @@ def test_the_csv_export_holds_the_filtered_list_with_iso_utc_times(client, out, 
     assert href == f"/loans.csv?item={out['drill']['id']}"
     answer = client.get(href)
     assert answer.status_code == 200
-    assert answer.headers["content-type"].startswith("text/csv")
+    assert answer.headers["content-type"] == "text/csv; charset=utf-8"
     assert 'attachment; filename="loans-open-' in answer.headers["content-disposition"]
     table = list(csv.reader(io.StringIO(answer.text)))
     assert table[0] == list(pages_loans.CSV_HEADER)
