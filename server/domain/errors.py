@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from server.domain.fields import in_words
+
 
 class DomainError(Exception):
     """Base of every refusal the domain makes. `code` is stable for machines."""
@@ -20,6 +22,7 @@ class DomainError(Exception):
         code: str | None = None,
         details: dict[str, Any] | None = None,
     ) -> None:
+        message = in_words(message)  # people's words for field keys (fields.py)
         super().__init__(message)
         self.message = message
         self.field = field

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from server.domain.fields import check_length
 from server.domain.vocab import EventKind
 
 
@@ -27,6 +28,10 @@ class EventDraft:
     to_person_id: int | None = None
     note: str = ""
     details: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.note:  # what a person wrote: as long as the pages' note inputs take
+            check_length("note", self.note)
 
     @property
     def quantity_delta(self) -> int | None:

@@ -10,9 +10,11 @@ from enum import StrEnum
 from typing import Any
 
 from server.domain.errors import Conflict, InvalidInput
+from server.domain.fields import check_length, max_chars
 from server.domain.vocab import Tracking
 
-_SKU = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,63}$")
+SKU_CHARS = max_chars("sku") or 64
+_SKU = re.compile(rf"^[A-Za-z0-9][A-Za-z0-9._/-]{{0,{SKU_CHARS - 1}}}$")
 _FIELD_KEY = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 
 
@@ -87,7 +89,8 @@ def check_sku(sku: str) -> str:
     sku = sku.strip()
     if not _SKU.match(sku):
         raise InvalidInput(
-            "SKU must be 1-64 letters, digits or . _ / - and start with a letter or digit",
+            f"SKU must be 1-{SKU_CHARS} letters, digits or . _ / - and start with a letter "
+            "or digit",
             field="sku",
         )
     return sku
@@ -97,8 +100,9 @@ def check_name(name: str, field_name: str = "name") -> str:
     name = name.strip()
     if not name:
         raise InvalidInput(f"{field_name} must not be empty", field=field_name)
-    if len(name) > 200:
-        raise InvalidInput(f"{field_name} is longer than 200 characters", field=field_name)
+    most = max_chars("name") or 200
+    if len(name) > most:
+        raise InvalidInput(f"{field_name} is longer than {most} characters", field=field_name)
     return name
 
 
@@ -107,7 +111,8 @@ def check_custom_fields(defs: list[dict[str, Any]]) -> tuple[CustomField, ...]:
     out = []
     for i, d in enumerate(defs):
         where = f"custom_fields[{i}]"
-        key = str(d.get("key", ""))
+        key = check_length(f"{where}.key", str(d.get("key", "")))
+        label = check_length(f"{where}.label", str(d.get("label") or key))
         if not _FIELD_KEY.match(key):
             raise InvalidInput(
                 f"{where}.key must be lower-case letters, digits or _ and start with a letter",
@@ -123,6 +128,7 @@ def check_custom_fields(defs: list[dict[str, Any]]) -> tuple[CustomField, ...]:
                 f"{where}.type must be one of {', '.join(FieldType)}", field=f"{where}.type"
             ) from None
         choices = tuple(str(c) for c in d.get("choices") or ())
+        check_length(f"{where}.choices", ", ".join(choices))  # as the form shows them
         if ftype is FieldType.CHOICE and not choices:
             raise InvalidInput(
                 f"{where}.choices must list at least one choice", field=f"{where}.choices"
@@ -130,7 +136,7 @@ def check_custom_fields(defs: list[dict[str, Any]]) -> tuple[CustomField, ...]:
         out.append(
             CustomField(
                 key=key,
-                label=str(d.get("label") or key),
+                label=label,
                 type=ftype,
                 required=bool(d.get("required")),
                 choices=choices,
@@ -153,37 +159,35 @@ def check_custom_values(defs: tuple[CustomField, ...], values: dict[str, Any]) -
         value = values.get(d.key)
         if value is None or value == "":
             if d.required:
-                raise InvalidInput(
-                    f"custom.{d.key} ({d.label}) is required", field=f"custom.{d.key}"
-                )
+                raise InvalidInput(f"{d.label or d.key} is required", field=f"custom.{d.key}")
             continue
         out[d.key] = _coerce(d, value)
     return out
 
 
 def _coerce(d: CustomField, value: Any) -> Any:
-    where = f"custom.{d.key}"
+    where, said = f"custom.{d.key}", d.label or d.key  # the key for machines, the label for people
     if d.type is FieldType.TEXT:
-        return str(value)
+        return check_length(where, str(value))
     if d.type is FieldType.NUMBER:
         if isinstance(value, bool):
-            raise InvalidInput(f"{where} must be a number", field=where)
+            raise InvalidInput(f"{said} must be a number", field=where)
         try:
             number = Decimal(str(value))
         except InvalidOperation:
-            raise InvalidInput(f"{where} must be a number, not {value!r}", field=where) from None
+            raise InvalidInput(f"{said} must be a number, not {value}", field=where) from None
         if not number.is_finite():
-            raise InvalidInput(f"{where} must be a finite number", field=where)
+            raise InvalidInput(f"{said} must be a finite number", field=where)
         return int(number) if number == number.to_integral_value() else float(number)
     if d.type is FieldType.DATE:
         try:
             return dt.date.fromisoformat(str(value)).isoformat()
         except ValueError:
-            raise InvalidInput(f"{where} must be a date like 2026-01-31", field=where) from None
+            raise InvalidInput(f"{said} must be a date like 2026-01-31", field=where) from None
     if d.type is FieldType.BOOLEAN:
         if isinstance(value, bool):
             return value
-        raise InvalidInput(f"{where} must be true or false", field=where)
+        raise InvalidInput(f"{said} must be true or false", field=where)
     if str(value) not in d.choices:
-        raise InvalidInput(f"{where} must be one of: {', '.join(d.choices)}", field=where)
+        raise InvalidInput(f"{said} must be one of: {', '.join(d.choices)}", field=where)
     return str(value)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 
 from server.domain.errors import InvalidInput
+from server.domain.fields import MAX_BULK, check_length, max_chars
 
 _RANGE = re.compile(r"\{(\d+)\.\.(\d+)\}")
-MAX_BULK = 10_000
 
 
 def check_serial(serial: str | None, field: str = "serial") -> str | None:
@@ -17,15 +17,16 @@ def check_serial(serial: str | None, field: str = "serial") -> str | None:
     serial = serial.strip()
     if not serial:
         return None
-    if len(serial) > 100 or any(ord(c) < 32 for c in serial):
-        raise InvalidInput(f"{field} must be at most 100 printable characters", field=field)
+    most = max_chars("serial") or 100
+    if len(serial) > most or any(ord(c) < 32 for c in serial):
+        raise InvalidInput(f"{field} must be at most {most} printable characters", field=field)
     return serial
 
 
 def expand_pattern(pattern: str) -> list[str]:
     """`SN-{0001..0050}` -> SN-0001 ... SN-0050. The width of the first bound is kept, so
     `{8..12}` gives 8, 9, 10, 11, 12 and `{08..12}` gives 08 ... 12."""
-    ranges = _RANGE.findall(pattern)
+    ranges = _RANGE.findall(check_length("serial_pattern", pattern))
     if len(ranges) != 1:
         raise InvalidInput(
             "serial_pattern must hold exactly one range such as {0001..0050}",

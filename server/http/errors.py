@@ -18,6 +18,7 @@ from litestar.exceptions import (
 from litestar.response import Redirect
 
 from server.db import faults as db_faults
+from server.domain import fields
 from server.domain.errors import (
     Conflict,
     DomainError,
@@ -142,7 +143,7 @@ def validation_error(request: Request[Any, Any, Any], exc: ValidationException) 
         message = f"{field}: {_AT.sub('', message).strip(' -')}"
     return problem(
         422,
-        message,
+        fields.in_words(message),  # the field in words; `field` keeps its key
         code="invalid",
         field=None if field == "body" else field,
         errors=[{"field": i.get("key"), "message": i.get("message")} for i in items] or None,

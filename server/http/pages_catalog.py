@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from server.db import items_repo, places_repo, stock_repo, units_repo
 from server.db.items_repo import ItemFilter
 from server.domain.errors import DomainError, InvalidInput
+from server.domain.fields import check_length
 from server.domain.items import FieldType
 from server.domain.tags import Tag, TagKind
 from server.domain.vocab import Condition
@@ -241,6 +242,8 @@ class CatalogPages(PageBase):
         page_no: int = 1,
     ) -> Template:
         page_no = max(1, page_no)
+        check_length("q", q)
+        check_length("category", category)
         if tracking and tracking not in TRACKING:
             raise InvalidInput("tracking must be quantity, lot or serial", field="tracking")
         loc_ids = None

@@ -18,6 +18,7 @@ from litestar.enums import MediaType
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
+from server.domain import fields
 from server.domain.actors import Actor
 from server.domain.errors import DomainError, InvalidInput, PasswordChangeRequired
 from server.domain.vocab import Role
@@ -39,12 +40,14 @@ async def read_form(request: Req) -> dict[str, str]:
     """The posted fields (first value of each, stripped), without the CSRF token: the
     guard (auth.role_guard) has already checked it for a request made with the session
     cookie, whatever other headers it carries; a request made with an API token needs
-    none."""
+    none. Text longer than its field takes (server/domain/fields.py, the inputs' maxlength)
+    is refused."""
     form = await request.form()
     values = {k: str(v).strip() for k, v in form.items() if isinstance(v, str)}
     for key, value in values.items():
         if "\x00" in value:
             raise InvalidInput(f"{key} must not contain a NUL character", field=key)
+        fields.check_length(key, value)
     values.pop(csrf.FIELD, None)
     return values
 
@@ -129,6 +132,7 @@ def page(request: Req, template: str, *, status: int = 200, **context: Any) -> T
         "iso_date": present.iso_date,
         "label": label,
         "is_overdue": is_overdue,
+        "field_limit": fields.max_chars,  # the inputs' maxlength: what read_form takes
         "loopback_public_url": loopback_public_url(),
         **context,
     }

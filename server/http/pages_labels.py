@@ -15,6 +15,7 @@ from labels import builtin_templates
 from server.db import items_repo
 from server.db.items_repo import ItemFilter
 from server.domain.errors import Busy, DomainError, InvalidInput
+from server.domain.fields import check_length
 from server.http.auth import MANAGE, VIEW
 from server.http.pages_common import (
     Failed,
@@ -78,6 +79,8 @@ class LabelPages(PageBase):
     ) -> Template:
         """The labels page; ?item=SKU&first=TAG&last=TAG chooses units added together (the
         item page links here after an add)."""
+        for key, value in (("tag", tag), ("first", first), ("last", last)):
+            check_length(key, value)
         return await self._page(
             request,
             {

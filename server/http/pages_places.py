@@ -10,6 +10,7 @@ from litestar.response import Redirect, Template
 
 from server.db import places_repo, stock_repo, units_repo
 from server.domain.errors import DomainError
+from server.domain.fields import check_length
 from server.domain.locations import path_of
 from server.http import present
 from server.http.auth import MANAGE, VIEW
@@ -183,7 +184,7 @@ class PlacePages(PageBase):
 
     @get("/people", opt=VIEW)
     async def people(self, request: Req, q: str = "", page_no: int = 1) -> Template:
-        return await self._people_page(request, q, max(1, page_no))
+        return await self._people_page(request, check_length("q", q), max(1, page_no))
 
     async def _people_page(
         self, request: Req, q: str = "", page_no: int = 1, fail: Failed | None = None

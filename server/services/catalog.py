@@ -12,6 +12,7 @@ from server.domain.actors import Actor
 from server.domain.barcodes import normalize_gtin
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
+from server.domain.fields import MAX_BARCODES, check_length
 from server.domain.items import Item, check_custom_fields, check_name, check_sku
 from server.domain.loans import check_loan_days
 from server.domain.vocab import EventKind, Tracking
@@ -29,9 +30,12 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         elif key == "name":
             out[key] = check_name(value)
         elif key in ("description", "category", "unit_of_measure"):
-            out[key] = (value or "").strip()
+            out[key] = check_length(key, (value or "").strip())
         elif key == "barcodes":
             codes = tuple(sorted({normalize_gtin(c) for c in value or []}))
+            if len(codes) > MAX_BARCODES:
+                raise InvalidInput(f"an item has at most {MAX_BARCODES} barcodes",
+                                   field="barcodes")
             out[key] = codes
         elif key == "reorder_point":
             if value is not None and (not isinstance(value, int) or value < 0):
@@ -55,7 +59,7 @@ def _money(value: Any) -> Decimal | None:
     if value is None or value == "":
         return None
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(check_length("unit_cost", str(value)))
     except InvalidOperation:
         raise InvalidInput("unit_cost must be a number", field="unit_cost") from None
     if not amount.is_finite() or amount < 0:

@@ -10,6 +10,7 @@ from server.domain import conversion, units
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
+from server.domain.fields import check_length
 from server.domain.tags import TagKind
 from server.domain.units import Unit
 from server.domain.vocab import EventKind, Status, Tracking
@@ -35,7 +36,7 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
                            details={"held": held})
         lot_id = None
         if mode is Tracking.LOT:
-            code = (lot or DEFAULT_LOT).strip()
+            code = check_length("lot", (lot or DEFAULT_LOT).strip())
             row = await stock_repo.get_lot(item.id, code)
             lot_id = int(row["id"]) if row else await stock_repo.insert_lot(item.id, code, None)
             if row is None:

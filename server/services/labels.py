@@ -58,6 +58,8 @@ def stocks() -> dict[str, lib.LabelStock]:
 
 
 def stock(key: str) -> lib.LabelStock:
+    if not key:
+        raise InvalidInput("choose a label stock", field="stock")
     found = stocks().get(key)
     if found is None:
         raise InvalidInput(f"unknown label stock {key!r}; see /api/v1/labels/stocks",

@@ -10,6 +10,9 @@ from server.domain.tags import InvalidTag, Tag, TagKind
 
 
 def _tag(ref: str, kind: TagKind, field: str) -> str:
+    if not ref.strip():
+        raise InvalidInput(f"{field} is empty: choose a {kind.noun} or type its tag",
+                           field=field)
     try:
         tag = Tag.parse(ref) if Tag.looks_like_tag(ref) else None
     except InvalidTag as exc:

@@ -11,6 +11,7 @@ from server.domain import locations as tree
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
+from server.domain.fields import check_length
 from server.domain.items import check_name
 from server.domain.tags import TagKind
 from server.domain.vocab import EventKind
@@ -81,12 +82,12 @@ def _person_fields(fields: dict[str, Any]) -> dict[str, Any]:
         if key == "name":
             out[key] = check_name(value)
         elif key == "email":
-            email = (value or "").strip()
+            email = check_length("email", (value or "").strip())
             if email and not _EMAIL.match(email):
                 raise InvalidInput("email does not look like an address", field="email")
             out[key] = email
         elif key == "badge_code":
-            out[key] = (value or "").strip() or None
+            out[key] = check_length("badge_code", (value or "").strip()) or None
         elif key == "active":
             out[key] = bool(value)
         else:

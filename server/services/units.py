@@ -14,6 +14,7 @@ from server.domain import units as rules
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
+from server.domain.fields import check_length
 from server.domain.items import check_custom_values
 from server.domain.serials import check_serial, plan_serials
 from server.domain.tags import TagKind
@@ -104,7 +105,7 @@ def _cost(value: Any) -> str | None:
     if value in (None, ""):
         return None
     try:
-        amount = Decimal(str(value))
+        amount = Decimal(check_length("purchase_cost", str(value)))
     except InvalidOperation:
         raise InvalidInput("purchase_cost must be a number", field="purchase_cost") from None
     if not amount.is_finite() or amount < 0:

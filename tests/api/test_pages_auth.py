@@ -108,7 +108,7 @@ def test_a_refused_form_shows_the_reason_next_to_its_field_and_keeps_the_input(c
     assert answer.status_code == 422
     assert 'id="edit-reorder-point" name="reorder_point" type="text" value="lots"' in answer.text
     assert 'id="edit-reorder-point-error"' in answer.text
-    assert "reorder_point must be a whole number" in answer.text
+    assert "reorder point must be a whole number" in answer.text  # in words, not its key
 
 
 def test_a_mistyped_address_is_a_page_for_a_browser_and_problem_json_for_the_api(client):

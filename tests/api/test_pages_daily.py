@@ -2,7 +2,10 @@
 action; the tracking change asks once, shows the options of the chosen target and refuses
 in its own words; after adding units, their labels are one click away."""
 
+import html
+import random
 import re
+from html.parser import HTMLParser
 
 import pytest
 
@@ -224,3 +227,167 @@ def test_batch_files_are_named_after_what_they_hold(client, admin, shelf):
                   stock="zebra-2x1", format="pdf")
     name = re.search(r'filename="([^"]+)"', answer.headers["content-disposition"]).group(1)
     assert re.fullmatch(r"labels-blank-U-\d+-to-U-\d+\.pdf", name), name
+
+
+# -- refusals in people's words, inputs as long as the server takes ------------------------
+
+def raw_keys():
+    """Field keys that read as code (serial_pattern, custom_fields[0].key, custom.voltage):
+    no refusal may show one, since fields.py says each in words."""
+    from server.domain.fields import FIELDS
+    from tests.api.test_bad_input_walk import FORM_FIELDS
+
+    keys = {k for k in [*FORM_FIELDS, *FIELDS] if re.search(r"[_.\[]", k)}
+    return sorted(keys | {"custom_fields[1].label", "custom.battery_pack"}, key=len,
+                  reverse=True)
+
+
+def shown_refusals(html_text):
+    """The refusals a page shows: at a field, above a form, or as the error page."""
+    found = re.findall(r'<p class="error[^"]*"[^>]*>(.*?)</p>', html_text, re.S)
+    page = re.search(r'<section class="card narrow-wide">\s*<h1>[^<]*</h1>\s*<p>(.*?)</p>',
+                     html_text, re.S)
+    return [html.unescape(t) for t in found + ([page.group(1)] if page else [])]
+
+
+def code_in(message, keys):
+    return [k for k in keys if k in message] + (["''"] if "''" in message else [])
+
+
+def test_no_refusal_on_a_page_shows_a_field_key_or_an_empty_quote(client, admin):
+    """The management forms fed wrong and empty values (as tests/api/test_bad_input_walk
+    does, fewer trials): every refusal says each field in words."""
+    from server.services.demo import load_demo
+    from tests.api.test_bad_input_walk import FORM_FIELDS, FORM_ROUTES, FORM_VALUES
+
+    with client.portal() as portal:
+        portal.call(load_demo)
+    keys = raw_keys()
+    login(client, "admin")
+    token = re.search(r'name="csrf" value="([0-9a-f]+)"', client.get("/items").text).group(1)
+    refs = {"item": "1", "loc": "L-0000013", "person": "P-0000014", "unit": "U-0000019",
+            "n": "1"}
+    rnd = random.Random(20261129)
+    seen, bad = 0, []
+    values = [*FORM_VALUES, "", "", ""]  # empty fields are the most common slip
+    for route in FORM_ROUTES:
+        for trial in range(9):
+            form = {k: rnd.choice(values) for k in FORM_FIELDS if rnd.random() < 0.4}
+            if trial == 0:  # everything left empty
+                form = dict.fromkeys(FORM_FIELDS, "")
+            answer = client.post(route.format(**refs), data={**form, "csrf": token},
+                                 headers=HTML, follow_redirects=False)
+            for message in shown_refusals(answer.text):
+                seen += 1
+                if hits := code_in(message, keys):
+                    bad.append((route, hits, message))
+    assert seen > 100
+    assert bad == [], "\n".join(map(str, bad))
+
+
+def test_no_problem_detail_shows_a_field_key_or_an_empty_quote(client, admin):
+    """The API walked with wrong and empty values: each problem's detail is in words, its
+    `field` member keeps the key."""
+    from server.services.demo import load_demo
+    from tests.api.test_bad_input_walk import BAD, PATH_VALUES, operations
+
+    with client.portal() as portal:
+        portal.call(load_demo)
+    keys = raw_keys()
+    spec = admin.get("/schema/openapi.json").json()
+    rnd = random.Random(20261129)
+    seen, bad = 0, []
+    for method, path, fields, _params in operations(spec):
+        if method not in ("post", "put", "patch"):
+            continue
+        for _ in range(4):
+            url = re.sub(r"\{[^}]+\}", lambda _: rnd.choice(PATH_VALUES), path)
+            body = {k: rnd.choice([*BAD, "", ""]) for k in fields if rnd.random() < 0.7}
+            answer = getattr(admin, method)(url, json=body)
+            if answer.headers.get("content-type", "").startswith("application/problem+json"):
+                seen += 1
+                detail = answer.json().get("detail", "")
+                if hits := code_in(detail, keys):
+                    bad.append((method, path, hits, detail))
+    assert seen > 100
+    assert bad == [], "\n".join(map(str, bad))
+
+
+class TextInputs(HTMLParser):
+    """Every input a person types text into: its name, tag and maxlength."""
+
+    TYPED = {"text", "search", "email", "password", "tel", "url"}
+
+    def __init__(self):
+        super().__init__()
+        self.found = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        typed = (tag == "input" and a.get("type", "text") in self.TYPED) or tag == "textarea"
+        if typed and a.get("name"):
+            self.found.append((a["name"], tag, a.get("maxlength")))
+
+
+@pytest.fixture
+def catalog(admin, shelf, drills):
+    drill, tags = drills
+    f.ok(admin.patch(f"/api/v1/items/{drill['id']}", json={"custom_fields": [
+        {"key": "battery_pack", "label": "Battery pack", "type": "text"}]}))
+    cords = f.item(admin, name="Cords")
+    f.receive(admin, cords["id"], shelf["tag"], 5)
+    gloves = f.item(admin, tracking="lot", name="Gloves")
+    f.receive(admin, gloves["id"], shelf["tag"], 5, lot="L1")
+    person = f.person(admin, name="Dana")
+    return [f"/items/{drill['id']}", f"/items/{cords['id']}", f"/items/{gloves['id']}",
+            f"/units/{tags[0]}", f"/locations/{shelf['tag']}", f"/people/{person['tag']}",
+            "/items", "/locations", "/people", "/labels", "/lots", "/loans", "/audits"]
+
+
+def test_every_text_input_takes_as_many_characters_as_the_server(client, catalog):
+    from server.domain import fields
+
+    login(client, "admin")
+    checked = set()
+    for page in catalog:
+        parser = TextInputs()
+        parser.feed(client.get(page).text)
+        for name, tag, maxlength in parser.found:
+            known = fields.field(name)
+            assert known is not None, (page, name)  # fields.py defines every text field
+            if known.max_items:  # a list in one box: limited by its count
+                assert tag == "textarea" and maxlength is None, (page, name)
+            else:
+                assert maxlength == str(known.max_chars), (page, name, maxlength)
+            checked.add(name)
+    assert {"sku", "name", "serial", "serial_pattern", "note", "lot", "category",
+            "custom.battery_pack", "custom_fields[0].label", "email", "first"} <= checked
+
+
+@pytest.mark.parametrize("key", ["note", "category", "serial_pattern", "custom_fields[0].label"])
+def test_a_form_refuses_one_character_more_than_its_inputs_maxlength(client, catalog, key):
+    from server.domain import fields
+
+    login(client, "manager")
+    most = fields.max_chars(key)
+    page = catalog[0]
+    answer = send(client, page, f"{page}/edit", **{key: "x" * (most + 1)})
+    assert answer.status_code == 422
+    said = shown_refusals(answer.text)
+    assert said == [f"{fields.words(key)}: at most {most:,} characters (this has {most + 1:,})"]
+    assert not code_in(said[0], raw_keys())
+
+
+def test_the_domains_own_limits_are_the_ones_the_inputs_carry(admin):
+    """The catalog's checks take their numbers from fields.py: a SKU and a name as long as
+    the inputs allow are taken, one more character is refused naming the field."""
+    from server.domain import fields
+
+    for key, other in (("sku", {"name": "N"}), ("name", {"sku": "LONG-NAME"})):
+        most = fields.max_chars(key)
+        body = {**other, key: "A" * most, "tracking": "quantity"}
+        f.ok(admin.post("/api/v1/items", json=body), 201)
+        body = {**other, key: "B" * (most + 1), "tracking": "quantity"}
+        if key == "name":
+            body["sku"] = "LONG-NAME-2"
+        f.problem(admin.post("/api/v1/items", json=body), 422, key)
