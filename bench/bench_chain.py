@@ -39,11 +39,11 @@ sys.path.insert(0, os.getcwd())  # the tree to measure
 PG_BASE = os.environ.get("TAGTRACK_BENCH_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
-def cpu_s(pid: int) -> float:
+def cpu_s(pid: int) -> float | None:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
-        return 0.0  # a backend that has gone
+        return None  # a backend that has gone
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
@@ -159,9 +159,12 @@ async def main(args: argparse.Namespace) -> None:
         backends = [r["pid"] for r in await _admin(
             "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
             "AND pid <> pg_backend_pid()", url)]
-        pg0 = sum(cpu_s(pid) for pid in backends)
+        before = {pid: cpu_s(pid) for pid in backends}
         time.sleep(max(0.0, stop - time.time()))
-        pg1 = sum(cpu_s(pid) for pid in backends)
+        after = {pid: cpu_s(pid) for pid in backends}
+        # backends alive through the window (the pools keep theirs)
+        pg_cpu = sum(after[p] - before[p] for p in backends  # type: ignore[operator]
+                     if before[p] is not None and after[p] is not None)
         results = [out.get(timeout=120) for _ in procs]
         for p in procs:
             p.join(timeout=60)
@@ -177,7 +180,7 @@ async def main(args: argparse.Namespace) -> None:
               f"p50_ms={1000 * statistics.median(latencies) if latencies else 0:.1f} "
               f"p99_ms={1000 * p99:.1f} "
               f"client_cpu_ms_per_event={1000 * client_cpu / max(1, done):.3f} "
-              f"pg_cpu_ms_per_event={1000 * (pg1 - pg0) / max(1, done):.3f} "
+              f"pg_cpu_ms_per_event={1000 * pg_cpu / max(1, done):.3f} "
               f"events={len(events)} chain={_chain([dict(r) for r in events])}")
     finally:
         await _admin(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")

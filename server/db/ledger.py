@@ -51,6 +51,7 @@ from server.db.engine import (
     after_commit,
     current_engine,
     fetch,
+    finish_with,
     in_write_transaction,
     is_postgres,
     write_transaction,
@@ -135,15 +136,20 @@ def _deferred_flush() -> str:
     the caller answers; in any other transaction the commit flushes, as by default."""
     if not in_write_transaction():
         return ""
-    after_commit(durable)
+    after_commit(_flushed, first=True)
     return _NO_FLUSH
+
+
+async def _flushed() -> None:
+    # on the connection that committed, in the round trip of the pool's reset of it
+    await finish_with(_DURABLE_PG)
 
 
 async def durable() -> None:
     """Wait until every change committed so far is on disk (PostgreSQL; SQLite commits
-    durably already). Run after each transaction that appended events, before its answer
-    goes out, and needed before answering with a change read back from the database that
-    may have committed a moment ago (a replayed scan)."""
+    durably already). Write transactions that append events do it after their commit, on
+    their own; a change read back from the database that may have committed a moment ago
+    needs it before it is answered with (a replayed scan)."""
     if is_postgres():
         await fetch(_DURABLE_PG)
 

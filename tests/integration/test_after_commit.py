@@ -3,7 +3,8 @@ picks: callbacks run once the write transaction has committed (another connectio
 change by then), in order, before write_transaction hands back; never after a rollback; a
 nested write_transaction's callbacks wait for the outermost commit; a failing callback
 reaches the caller without undoing the change or losing the connection. On PostgreSQL a
-callback's statements run in autocommit on the connection that has just committed."""
+callback's statements run in autocommit on the connection that has just committed, and
+finish_with() sends its last statement with the pool's reset of that connection."""
 
 from __future__ import annotations
 
@@ -18,7 +19,13 @@ from typing import Any
 import pytest
 
 from server.db import engine as db
-from server.db.engine import after_commit, fetch, in_write_transaction, write_transaction
+from server.db.engine import (
+    after_commit,
+    fetch,
+    finish_with,
+    in_write_transaction,
+    write_transaction,
+)
 from server.settings import Settings
 from tests.sync import run_sync
 
@@ -160,6 +167,25 @@ def test_a_nested_transaction_s_callbacks_wait_for_the_outermost_commit(probe: P
     assert run_sync(run()) == ([("outer body", []), ("nested", [1, 2])], [1, 2])
 
 
+def test_a_callback_registered_first_runs_before_the_others(probe: Probe) -> None:
+    async def run() -> list[str]:
+        order: list[str] = []
+
+        def callback(name: str) -> Any:
+            async def call() -> None:
+                order.append(name)
+            return call
+
+        async with engine_on(probe), write_transaction():
+            after_commit(callback("outbox"))
+            await probe.insert(1)
+            after_commit(callback("durable"), first=True)
+            after_commit(callback("later"))
+        return order
+
+    assert run_sync(run()) == ["durable", "outbox", "later"]
+
+
 def test_the_same_callback_registered_twice_runs_once(probe: Probe) -> None:
     async def run() -> int:
         calls = 0
@@ -240,3 +266,48 @@ def test_callbacks_run_in_autocommit_on_the_connection_that_committed(probe: Pro
 
     pid, callback_pid, xid, own_connection, seen = run_sync(run())
     assert (callback_pid, xid, own_connection, seen) == (pid, None, True, [1])
+
+
+@pytest.mark.postgres_only
+def test_finish_with_sends_its_statement_with_the_pool_s_reset_in_one_round_trip(
+        probe: Probe) -> None:
+    """The last statement of a committed connection and the reset the pool would send on
+    its own: one message. The session is reset all the same; callbacks after it use the
+    pool."""
+    from server.db.engine import _PgConnection
+
+    sent: list[tuple[int, str]] = []
+    execute = _PgConnection.execute
+
+    async def spy(self: Any, query: str, *args: Any, **kw: Any) -> Any:
+        sent.append((id(self), query))
+        return await execute(self, query, *args, **kw)
+
+    async def run() -> tuple[Any, ...]:
+        seen: dict[str, Any] = {}
+
+        async def last() -> None:
+            await finish_with(f"INSERT INTO {probe.table} SELECT pg_backend_pid()")
+
+        async def after() -> None:
+            seen["after"] = (await fetch("SELECT pg_backend_pid() AS pid"))[0]["pid"]
+
+        async with engine_on(probe):
+            async with write_transaction():
+                pid = (await fetch("SELECT pg_backend_pid() AS pid, "
+                                   "set_config('application_name', 'dirty', false)"))[0]["pid"]
+                after_commit(last)
+                after_commit(after)
+            dirty = await probe.outside.fetchval(
+                "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'dirty'")
+            return pid, await probe.seen_outside(), seen["after"] != pid, dirty
+
+    _PgConnection.execute = spy  # type: ignore[method-assign]
+    try:
+        pid, seen, elsewhere, dirty = run_sync(run())
+    finally:
+        _PgConnection.execute = execute  # type: ignore[method-assign]
+    committed = next(conn for conn, q in sent if q.startswith("BEGIN"))
+    resets = [q for conn, q in sent if conn == committed and "RESET ALL" in q]
+    assert (seen, elsewhere, dirty) == ([pid], True, 0)
+    assert len(resets) == 1 and resets[0].startswith("INSERT INTO"), sent
