@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import labels as lib
 from labels.printer import send_zpl
-from server.db import counters, ledger, places_repo, units_repo
+from server.db import counters, labels_repo, ledger, places_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain.actors import Actor
 from server.domain.errors import InvalidInput, NotFound, Unavailable
@@ -120,7 +120,7 @@ class _Rows:
         self.public, self.org = settings.public_url, settings.label_org
 
     def unit(self, row: dict[str, Any]) -> Row:
-        """From a units_repo.UNIT_SELECT row."""
+        """From a labels_repo (or units_repo.UNIT_SELECT) row."""
         tag = row["tag"]
         return ("unit", tag, f"{self.public}/{TagKind.UNIT.url_segment}/{tag}",
                 {"name": row["item_name"], "sku": row["item_sku"], "serial": row["serial"] or "",
@@ -243,9 +243,7 @@ async def _units_of(item: int, make: _Rows, tag_range: tuple[str, str] | None) -
         if last.number - first.number >= MAX_BATCH:
             raise too_many(last.number - first.number + 1, "last")
         only = [str(Tag(TagKind.UNIT, n)) for n in range(first.number, last.number + 1)]
-    rows, total = await units_repo.list_units(units_repo.UnitFilter(item_id=item, tags=only),
-                                              sort="tag", descending=False, limit=MAX_BATCH,
-                                              offset=0)
+    rows, total = await labels_repo.units_of_item(item, only, MAX_BATCH)
     if total > MAX_BATCH:
         raise too_many(total, "item")
     if only is not None and not rows:
