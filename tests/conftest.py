@@ -84,8 +84,10 @@ def cheap_password_hashing() -> Iterator[None]:
     from server.services import passwords
 
     old = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    old_bucket = passwords.use_bucket(None)  # no rate bound on cheap hashes
     yield
     passwords.use_hasher(old)
+    passwords.use_bucket(old_bucket)
 
 
 def _password_hash() -> str:

@@ -134,16 +134,20 @@ def _when(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-async def add_failure(account: str | None, address: str, now: dt.datetime,
-                      forget_before: dt.datetime) -> None:
-    """Record one failure (for the account too, when a username was typed) and drop what
-    has left every window."""
-    await fetch("DELETE FROM auth_failure WHERE at < {}", forget_before)
+async def add_failure(account: str | None, address: str, now: dt.datetime) -> None:
+    """Record one failure (for the account too, when a username was typed): one
+    statement."""
     if account is not None:
-        await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('account', {}, {})",
-                    account, now)
-    await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('address', {}, {})",
-                address, now)
+        await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('account', {}, {}), "
+                    "('address', {}, {})", account, now, address, now)
+    else:
+        await fetch("INSERT INTO auth_failure (kind, key, at) VALUES ('address', {}, {})",
+                    address, now)
+
+
+async def forget_failures(before: dt.datetime) -> None:
+    """Drop the failures that have left every window (an indexed range delete)."""
+    await fetch("DELETE FROM auth_failure WHERE at < {}", before)
 
 
 async def clear_account_failures(account: str) -> None:

@@ -42,6 +42,7 @@ from server.db.engine import write_transaction
 from server.domain import throttle
 from server.domain.actors import Actor
 from server.domain.errors import (
+    Busy,
     Conflict,
     InvalidInput,
     NotFound,
@@ -62,6 +63,7 @@ LOGIN_CACHE_S = 60.0
 LOGIN_CACHE_MAX = 10_000
 TOUCH_EVERY = dt.timedelta(minutes=1)
 ACCOUNT_KEY_MAX = 200  # longer usernames cannot exist; they are counted by this prefix
+FORGET_EVERY = dt.timedelta(minutes=1)  # old failures are dropped at most this often
 
 
 def _utc_now() -> dt.datetime:
@@ -84,6 +86,7 @@ _logins: dict[str, Login] = {}  # "t"/"s" + secret hash -> the login
 _revision: list[int | None] = [None]  # the auth revision the cache was filled under
 _touched: dict[int, dt.datetime] = {}  # token id -> when this process last wrote its use
 _tasks: set[asyncio.Task[None]] = set()
+_forgot: list[dt.datetime | None] = [None]  # when this process last dropped old failures
 
 
 def forget_logins() -> None:
@@ -219,8 +222,15 @@ async def _check_throttle(account: str | None, address: str, now: dt.datetime) -
 
 
 async def _record_failure(account: str | None, address: str, now: dt.datetime) -> None:
+    """One INSERT; the rows that have left the window are dropped at most once every
+    FORGET_EVERY per process (a flood writes no more than it must)."""
+    forget = _forgot[0] is None or not now - FORGET_EVERY < _forgot[0] <= now
     async with write_transaction():
-        await users_repo.add_failure(account, address, now, now - throttle.WINDOW)
+        await users_repo.add_failure(account, address, now)
+        if forget:
+            await users_repo.forget_failures(now - throttle.WINDOW)
+    if forget:
+        _forgot[0] = now
 
 
 async def _good_login(username: str, password: str, address: str,
@@ -228,6 +238,7 @@ async def _good_login(username: str, password: str, address: str,
     """The user row, throttle key and stored hash of a good username and password; refused
     (and counted) as login() says."""
     account = _account_key(username)
+    passwords.refuse_if_busy()  # too many hashes now: 503 before reading anything
     await _check_throttle(account, address, now)
     name = username.strip()
     user = await users_repo.by_name(name) if 0 < len(name) <= 100 else None
@@ -281,7 +292,12 @@ async def login(username: str, password: str, days: int,
     while the account or the address is throttled, with Unauthenticated otherwise."""
     now = clock()
     user, account, stored = await _good_login(username, password, address, now)
-    better = await passwords.hash_password(password) if passwords.needs_rehash(stored) else None
+    better = None
+    if passwords.needs_rehash(stored):
+        try:
+            better = await passwords.hash_password(password)
+        except Busy:  # too many hashes now: the login stands, a later one rehashes
+            better = None
     secret = secrets.token_urlsafe(32)
     async with write_transaction():
         if better is not None:

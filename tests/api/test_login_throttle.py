@@ -167,7 +167,7 @@ def test_failures_are_kept_in_the_database_where_every_process_counts_them(clien
     async def elsewhere():
         async with write_transaction():
             for _ in range(ACCOUNT_LIMIT):
-                await users_repo.add_failure("operator", "10.9.9.9", clock(), clock())
+                await users_repo.add_failure("operator", "10.9.9.9", clock())
 
     with client.portal() as portal:
         portal.call(elsewhere)
