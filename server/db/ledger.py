@@ -75,13 +75,13 @@ _LOCK_PG = f"SELECT pg_advisory_xact_lock({CHAIN_LOCK})"
 _APPEND_PG = f"SELECT tagtrack_append_event({', '.join('{}' for _ in range(16))}) AS id"
 # commit without waiting for the WAL flush, so that the chain lock goes at once (see above)
 _NO_FLUSH = ", set_config('synchronous_commit', 'off', true)"
-# After the commit: make the WAL durable up to here, hence past that commit. Unless it
-# already is, a transactional WAL record (a logical message, which nothing has to read)
-# gives this statement's own transaction an xid and a record, so its commit waits for the
-# flush (PostgreSQL 15 has no function that waits for one; a bare txid_current() does
-# not: a transaction that wrote no WAL commits without a flush).
-_DURABLE_PG = ("SELECT CASE WHEN pg_current_wal_flush_lsn() >= pg_current_wal_insert_lsn() "
-               "THEN NULL ELSE pg_logical_emit_message(true, 'tagtrack', 'durable') END")
+# After the commit: make the WAL durable past that commit. A transactional WAL record (a
+# logical message, which nothing has to read) gives this statement's own transaction an
+# xid and a record, so its commit waits for the flush of its commit record, which lies
+# after ours, and for synchronous standbys, if any (PostgreSQL 15 has no function that
+# waits for a flush; a bare txid_current() does not: a transaction that wrote no WAL
+# commits without a flush). No "already flushed?" shortcut: it would skip the standbys.
+_DURABLE_PG = "SELECT pg_logical_emit_message(true, 'tagtrack', 'durable')"
 _NEXT_PG = ("SELECT nextval('event_id_seq') AS id, "
             "(SELECT hash FROM event ORDER BY id DESC LIMIT 1) AS prev "
             "FROM generate_series(1, {})")
