@@ -52,7 +52,7 @@ async def insert(x: int) -> None:
 def test_writes_refused_at_begin_by_a_lock_give_their_connections_back(tmp_path: Path) -> None:
     path = sqlite_file(tmp_path)
     engine = PooledSQLiteEngine(str(path), busy_timeout_ms=20, pool_wait_s=0.05)
-    blocker = sqlite3.connect(path, isolation_level=None)
+    blocker = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
 
     async def run() -> tuple[dict[str, int], dict[str, int], int]:
         blocker.execute("BEGIN IMMEDIATE")  # another writer holds the lock
