@@ -29,7 +29,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from server.db import faults, items_repo, places_repo, scans_repo, units_repo
+from server.db import faults, items_repo, ledger, places_repo, scans_repo, units_repo
 from server.db.engine import write_transaction
 from server.domain import scans as rules
 from server.domain import timezones
@@ -68,6 +68,10 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
     if cmd.idempotency_key:
         stored = await scans_repo.by_key(actor.user_id, cmd.idempotency_key)
         if stored is not None:
+            # the first answer may have committed a moment ago without its WAL flushed yet
+            # (PostgreSQL appends events with an asynchronous commit): never repeat an
+            # answer that a crash could still take back
+            await ledger.durable()
             return _replay(stored, cmd)
     res = await resolve(cmd.code)
     try:
@@ -170,6 +174,7 @@ async def _replay_after_race(actor: Actor, cmd: ScanCommand) -> ScanAnswer:
     assert cmd.idempotency_key is not None
     stored = await scans_repo.by_key(actor.user_id, cmd.idempotency_key)
     assert stored is not None, "a duplicate key was reported, so the row exists"
+    await ledger.durable()
     return _replay(stored, cmd)
 
 
