@@ -6,7 +6,6 @@ migration that scoped the keys keeps the scan log (test at the end, both engines
 
 from __future__ import annotations
 
-import asyncio
 import importlib
 import os
 import sqlite3
@@ -17,6 +16,7 @@ import pytest
 
 from tests.factories import event_count, item, location, ok, on_hand, receive
 from tests.integration.servers import database
+from tests.sync import run_sync
 
 MIGRATION = "2026-11-29T12:20:00:000000"
 
@@ -134,17 +134,17 @@ def test_the_migration_keeps_the_scan_log_and_scopes_its_keys(
     saved = os.environ.get("DATABASE_URL")
     try:
         with database(engine, tmp_path) as url:
-            asyncio.run(_migrate(url, _previous_migration()))
-            asyncio.run(_execute(url, INSERT.format(user=1)))
+            run_sync(_migrate(url, _previous_migration()))
+            run_sync(_execute(url, INSERT.format(user=1)))
             with pytest.raises(Exception, match=r"(?i)unique"):  # keys were global
-                asyncio.run(_execute(url, INSERT.format(user=2)))
-            asyncio.run(_migrate(url, MIGRATION))
-            asyncio.run(_execute(url, INSERT.format(user=2)))  # another user: another scan
+                run_sync(_execute(url, INSERT.format(user=2)))
+            run_sync(_migrate(url, MIGRATION))
+            run_sync(_execute(url, INSERT.format(user=2)))  # another user: another scan
             with pytest.raises(Exception, match=r"(?i)unique"):  # the same user: refused
-                asyncio.run(_execute(url, INSERT.format(user=1)))
+                run_sync(_execute(url, INSERT.format(user=1)))
             with pytest.raises(Exception, match=r"(?i)unique"):  # no user counts as one
-                asyncio.run(_execute(url, INSERT.format(user="NULL")))
-                asyncio.run(_execute(url, INSERT.format(user="NULL")))
+                run_sync(_execute(url, INSERT.format(user="NULL")))
+                run_sync(_execute(url, INSERT.format(user="NULL")))
     finally:
         if saved is not None:
             os.environ["DATABASE_URL"] = saved

@@ -21,6 +21,7 @@ from server.db import faults
 from server.db.engine import BUSY_TIMEOUT_MS, POOL_SIZE
 from server.settings import Settings
 from tests.factories import event_count, item, location, units
+from tests.sync import run_sync
 
 PG_ADMIN = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
@@ -269,7 +270,7 @@ async def _pg_admin(*statements: str) -> None:
 
 
 def pg_admin(*statements: str) -> None:
-    asyncio.run(_pg_admin(*statements))
+    run_sync(_pg_admin(*statements))
 
 
 def _kick(name: str) -> str:
