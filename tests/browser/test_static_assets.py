@@ -112,8 +112,9 @@ def test_a_cold_scan_page_asks_for_its_files_at_once_and_a_second_visit_for_none
     for rid, path in static.items():
         assert path.startswith("/static/v/"), path
         assert net.header(rid, "cache-control") == IMMUTABLE, path
-        if path.endswith(".js"):
-            assert net.sent[rid]["initiator"]["type"] == "parser", path
+        # (which request fires first for a module, the modulepreload or the import that
+        # needs it, is a race inside Chromium; that the HTML names every module is what
+        # cuts the waterfall, and the subset check above holds it)
     assert not any("/vendor/" in p for p in static.values())  # the decoder waits for the camera
 
     # text goes compressed; the page's own JS and CSS stay within the 60 KB budget
