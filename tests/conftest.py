@@ -85,9 +85,17 @@ def cheap_password_hashing() -> Iterator[None]:
 
     old = passwords.use_hasher(PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
     old_bucket = passwords.use_bucket(None)  # no rate bound on cheap hashes
+    from server.services import auth
+
+    old_pause, auth.pause = auth.pause, _no_pause  # a refused login answers at once here
     yield
     passwords.use_hasher(old)
     passwords.use_bucket(old_bucket)
+    auth.pause = old_pause
+
+
+async def _no_pause(_seconds: float) -> None:
+    return None
 
 
 def _password_hash() -> str:

@@ -34,7 +34,7 @@ import hashlib
 import logging
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from server.db import auth_revision, ledger, users_repo
@@ -87,6 +87,26 @@ _revision: list[int | None] = [None]  # the auth revision the cache was filled u
 _touched: dict[int, dt.datetime] = {}  # token id -> when this process last wrote its use
 _tasks: set[asyncio.Task[None]] = set()
 _forgot: list[dt.datetime | None] = [None]  # when this process last dropped old failures
+
+# A refused login (throttled, or the server too busy to hash) answers after a pause that
+# costs nothing but a sleeping coroutine: a client that ignores Retry-After and asks again
+# at once gets one try per pause per connection, so a flood of refusals cannot spend the
+# CPU that scans need (bench/bench_contention.py). Bounded: beyond MAX_PAUSED refusals
+# waiting at once the rest answer at once, so memory stays bounded.
+REFUSAL_PAUSE_S = 1.0
+MAX_PAUSED = 256
+_paused = [0]
+pause: Callable[[float], Awaitable[None]] = asyncio.sleep  # tests put a no-op here
+
+
+async def _slow_refusal() -> None:
+    if _paused[0] >= MAX_PAUSED:
+        return
+    _paused[0] += 1
+    try:
+        await pause(REFUSAL_PAUSE_S)
+    finally:
+        _paused[0] -= 1
 
 
 def forget_logins() -> None:
@@ -216,6 +236,7 @@ async def _check_throttle(account: str | None, address: str, now: dt.datetime) -
     log.warning("throttled: %s %s (user %r, address %s: %d failures in %d min); retry in %d s",
                 what, whose, account, address, failures.count,
                 throttle.WINDOW.total_seconds() // 60, throttle.retry_after_seconds(delay))
+    await _slow_refusal()
     raise TooManyAttempts(f"too many {what} {whose}; try again in "
                           f"{throttle.in_minutes(delay)}",
                           retry_after=throttle.retry_after_seconds(delay))
@@ -238,7 +259,11 @@ async def _good_login(username: str, password: str, address: str,
     """The user row, throttle key and stored hash of a good username and password; refused
     (and counted) as login() says."""
     account = _account_key(username)
-    passwords.refuse_if_busy()  # too many hashes now: 503 before reading anything
+    try:
+        passwords.refuse_if_busy()  # too many hashes now: 503 before reading anything
+    except Busy:
+        await _slow_refusal()
+        raise
     await _check_throttle(account, address, now)
     name = username.strip()
     user = await users_repo.by_name(name) if 0 < len(name) <= 100 else None

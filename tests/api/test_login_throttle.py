@@ -232,3 +232,44 @@ def test_hashing_runs_off_the_event_loop_and_a_full_queue_answers_503_at_once(
 def test_a_password_check_of_a_malformed_hash_is_a_plain_no():
     assert run_sync(passwords.check("x", "not a hash")) is False
     assert run_sync(passwords.check("x", "scrypt$bad")) is False
+
+
+@pytest.fixture
+def pauses():
+    """The pause before a refused login answers, recorded instead of slept."""
+    seen: list[float] = []
+
+    async def record(seconds: float) -> None:
+        seen.append(seconds)
+
+    old, auth.pause = auth.pause, record
+    yield seen
+    auth.pause = old
+
+
+def test_a_throttled_login_answers_after_a_pause_and_a_plain_failure_does_not(
+        client, clock, pauses):
+    """A flood that ignores Retry-After gets one try per pause per connection: the pause
+    costs the server a sleeping coroutine, not the CPU scans need."""
+    for _ in range(ACCOUNT_LIMIT):
+        fail(client)
+    assert pauses == []  # a wrong password is answered at once
+    throttled(page_login(client, "operator", "correct horse"), "try again in")
+    assert pauses == [auth.REFUSAL_PAUSE_S]
+    assert auth.REFUSAL_PAUSE_S >= 0.5
+    clock.advance(seconds=61)
+    assert page_login(client, "operator", "correct horse").status_code == 303
+    assert pauses == [auth.REFUSAL_PAUSE_S]  # a good login is not held up
+
+
+def test_refusals_paused_at_once_are_bounded(pauses):
+    """Beyond MAX_PAUSED refusals waiting at once, the rest answer without a pause, so a
+    flood of connections cannot hold unbounded memory."""
+    auth._paused[0] = auth.MAX_PAUSED
+    try:
+        run_sync(auth._slow_refusal())
+    finally:
+        auth._paused[0] = 0
+    assert pauses == []
+    run_sync(auth._slow_refusal())
+    assert pauses == [auth.REFUSAL_PAUSE_S]
