@@ -138,32 +138,52 @@ def running_server(env: dict[str, str], data: Path, port: int,
         log.close()
 
 
-@pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    data = tmp_path_factory.mktemp("browser-server")
+@dataclass
+class Site:
+    """A fresh database (SQLite file or PostgreSQL database) and the environment, data
+    folder and port that a `tagtrack serve` of a browser test runs with."""
+
+    env: dict[str, str]
+    data: Path
+    port: int
+    base: str
+    pg_name: str | None
+
+
+@contextlib.contextmanager
+def fresh_site(tmp_path_factory: pytest.TempPathFactory, name: str,
+               **extra_env: str) -> Iterator[Site]:
+    """A migrated, empty database for one test server, dropped afterwards (PostgreSQL)."""
+    data = tmp_path_factory.mktemp(f"{name}-server")
     port = _free_port()
     base = f"http://{HOST}:{port}"
     pg_name = None
     if ENGINE == "postgres":
-        pg_name = f"tagtrack_browser_{uuid.uuid4().hex[:10]}"
+        pg_name = f"tagtrack_{name}_{uuid.uuid4().hex[:10]}"
         run_sync(_pg(f"CREATE DATABASE {pg_name}"))
         database_url = f"{PG_BASE}/{pg_name}"
     else:
         database_url = f"sqlite:///{data / 'tagtrack.db'}"
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
     env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data), PUBLIC_URL=base,
-               PYTHONUNBUFFERED="1")
-    _cli(env, "migrate")
-    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
-         "--no-password-change")
-    _cli(env, "demo")
-    token = _cli(env, "token", USER, "--label", "browser-tests").strip().splitlines()[-1]
+               PYTHONUNBUFFERED="1", **extra_env)
     try:
-        with running_server(env, data, port):
-            yield Server(base, token)
+        _cli(env, "migrate")
+        yield Site(env, data, port, base, pg_name)
     finally:
         if pg_name:
             run_sync(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with fresh_site(tmp_path_factory, "browser") as site:
+        _cli(site.env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
+             "--no-password-change")
+        _cli(site.env, "demo")
+        token = _cli(site.env, "token", USER, "--label", "browser-tests").strip().splitlines()[-1]
+        with running_server(site.env, site.data, site.port):
+            yield Server(site.base, token)
 
 
 @pytest.fixture(scope="session")

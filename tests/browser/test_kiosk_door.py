@@ -11,7 +11,6 @@ Screenshots go to a temporary folder, or to docs/img with TAGTRACK_SCREENSHOTS=1
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,19 +19,14 @@ import httpx
 import pytest
 
 from tests.browser.conftest import (
-    ENGINE,
-    HOST,
-    PG_BASE,
     PHONE,
     _cli,
-    _free_port,
-    _pg,
+    fresh_site,
     running_server,
     scanner,
     wait_row,
 )
 from tests.browser.pages_fixtures import pages_browser
-from tests.sync import run_sync
 
 __all__ = ["pages_browser"]  # a fixture, imported to be found
 
@@ -75,31 +69,14 @@ class Door:
 
 @pytest.fixture(scope="module")
 def door(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Door]:
-    data = tmp_path_factory.mktemp("door-server")
-    port = _free_port()
-    base = f"http://{HOST}:{port}"
-    pg_name = None
-    if ENGINE == "postgres":
-        pg_name = f"tagtrack_door_{uuid.uuid4().hex[:10]}"
-        run_sync(_pg(f"CREATE DATABASE {pg_name}"))
-        database_url = f"{PG_BASE}/{pg_name}"
-    else:
-        database_url = f"sqlite:///{data / 'tagtrack.db'}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
-    env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data), PUBLIC_URL=base,
-               TAGTRACK_KIOSK_PIN=PIN, PYTHONUNBUFFERED="1")
-    _cli(env, "migrate")
-    for name, role in (("manager", "manager"), ("operator", "operator"), ("door", "kiosk")):
-        _cli(env, "createuser", name, "--role", role, "--password", PASSWORD,
-             "--no-password-change")
-    _cli(env, "demo")
-    token = _cli(env, "token", "manager", "--label", "door-tests").strip().splitlines()[-1]
-    try:
-        with running_server(env, data, port):
-            yield Door(base, token)
-    finally:
-        if pg_name:
-            run_sync(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
+    with fresh_site(tmp_path_factory, "door", TAGTRACK_KIOSK_PIN=PIN) as site:
+        for name, role in (("manager", "manager"), ("operator", "operator"), ("door", "kiosk")):
+            _cli(site.env, "createuser", name, "--role", role, "--password", PASSWORD,
+                 "--no-password-change")
+        _cli(site.env, "demo")
+        token = _cli(site.env, "token", "manager", "--label", "door-tests").strip().splitlines()[-1]
+        with running_server(site.env, site.data, site.port):
+            yield Door(site.base, token)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ made read-only and the server's sessions are ended, so that its new ones are rea
 
 from __future__ import annotations
 
-import os
 import resource
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,16 +17,13 @@ from typing import Any
 import pytest
 
 from tests.browser.conftest import (
-    ENGINE,
-    HOST,
     PASSWORD,
-    PG_BASE,
     PHONE,
     USER,
     Server,
     _cli,
-    _free_port,
     _pg,
+    fresh_site,
     running_server,
     scanner,
     wait_until,
@@ -79,34 +75,17 @@ class FaultyServer(Server):
 
 @pytest.fixture(scope="module")
 def faulty(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultyServer]:
-    data = tmp_path_factory.mktemp("faulty-server")
-    port = _free_port()
-    base = f"http://{HOST}:{port}"
-    pg_name = None
-    if ENGINE == "postgres":
-        pg_name = f"tagtrack_faults_{os.getpid()}_{port}"
-        run_sync(_pg(f"CREATE DATABASE {pg_name}"))
-        database_url = f"{PG_BASE}/{pg_name}"
-    else:
-        database_url = f"sqlite:///{data / 'tagtrack.db'}"
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "PUBLIC_URL")}
-    env.update(DATABASE_URL=database_url, TAGTRACK_DATA_DIR=str(data), PUBLIC_URL=base,
-               PYTHONUNBUFFERED="1")
-    _cli(env, "migrate")
-    _cli(env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
-         "--no-password-change")
-    _cli(env, "demo")
-    token = _cli(env, "token", USER, "--label", "fault-tests").strip().splitlines()[-1]
-    try:
-        with running_server(env, data, port) as process:
-            server = FaultyServer(base, token, pid=process.pid, pg_name=pg_name)
+    with fresh_site(tmp_path_factory, "faults") as site:
+        _cli(site.env, "createuser", USER, "--role", "operator", "--password", PASSWORD,
+             "--no-password-change")
+        _cli(site.env, "demo")
+        token = _cli(site.env, "token", USER, "--label", "fault-tests").strip().splitlines()[-1]
+        with running_server(site.env, site.data, site.port) as process:
+            server = FaultyServer(site.base, token, pid=process.pid, pg_name=site.pg_name)
             try:
                 yield server
             finally:
                 server.fix_database()
-    finally:
-        if pg_name:
-            run_sync(_pg(f"DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)"))
 
 
 @pytest.fixture
