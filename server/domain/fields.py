@@ -6,7 +6,7 @@ characters its text may hold.
   `in_words` (server/domain/errors.py), so a refusal reads the same on a page, in a problem
   detail and on the phone, while `field` keeps the key for machines and for the form that
   marks the field.
-- Lengths. The checks of the domain and of the pages' forms (server/http/pages_common.py
+- Lengths. The checks of the domain and of the pages' forms (server/http/pages/common.py
   read_form) refuse text longer than `max_chars(key)`, and the pages' inputs carry the
   same number as their maxlength: a browser stops typing exactly where the server would
   refuse. Lists typed into one box (serials, tags) are limited by how many they hold, not

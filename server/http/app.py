@@ -17,41 +17,89 @@ from litestar.template import TemplateConfig
 
 from server.db import engine as db_engine
 from server.db.migrate import migrate
-from server.http import (
-    api_admin,
-    api_audits,
-    api_catalog,
-    api_events,
-    api_kiosk,
-    api_labels,
-    api_loans,
-    api_places,
-    api_scans,
-    api_stock,
-    api_units,
-    api_users,
-    pages_account,
-    pages_admin,
-    pages_bulk,
-    pages_catalog,
-    pages_counts,
-    pages_dashboard,
-    pages_labels,
-    pages_loans,
-    pages_lots,
-    pages_places,
-    pages_search,
-    pages_timeline,
-    pages_units,
+from server.http.api import (
+    admin as api_admin,
+)
+from server.http.api import (
+    audits as api_audits,
+)
+from server.http.api import (
+    catalog as api_catalog,
+)
+from server.http.api import (
+    events as api_events,
+)
+from server.http.api import (
+    kiosk as api_kiosk,
+)
+from server.http.api import (
+    labels as api_labels,
+)
+from server.http.api import (
+    loans as api_loans,
+)
+from server.http.api import (
+    places as api_places,
+)
+from server.http.api import (
+    scans as api_scans,
+)
+from server.http.api import (
+    stock as api_stock,
+)
+from server.http.api import (
+    units as api_units,
+)
+from server.http.api import (
+    users as api_users,
 )
 from server.http.auth import AuthMiddleware, role_guard
 from server.http.errors import HANDLERS
 from server.http.headers import security_headers
 from server.http.inputs import RefuseNul
 from server.http.openapi import DocumentedResponses
-from server.http.pages import HealthController, PageController
-from server.http.pages_common import app_http_error, app_server_error
-from server.http.pages_scan import ScanPageController
+from server.http.pages import (
+    account as pages_account,
+)
+from server.http.pages import (
+    admin as pages_admin,
+)
+from server.http.pages import (
+    bulk as pages_bulk,
+)
+from server.http.pages import (
+    catalog as pages_catalog,
+)
+from server.http.pages import (
+    counts as pages_counts,
+)
+from server.http.pages import (
+    dashboard as pages_dashboard,
+)
+from server.http.pages import (
+    labels as pages_labels,
+)
+from server.http.pages import (
+    loans as pages_loans,
+)
+from server.http.pages import (
+    lots as pages_lots,
+)
+from server.http.pages import (
+    places as pages_places,
+)
+from server.http.pages import (
+    search as pages_search,
+)
+from server.http.pages import (
+    timeline as pages_timeline,
+)
+from server.http.pages import (
+    units as pages_units,
+)
+from server.http.pages.common import app_http_error, app_server_error
+from server.http.pages.login import HealthController, PageController
+from server.http.pages.scan import ScanPageController
 from server.http.static import library_for, static_router, template_globals
 from server.services import offload
 from server.settings import Settings, get_settings

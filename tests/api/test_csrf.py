@@ -148,7 +148,8 @@ def test_logging_out_needs_the_token(client):
 @pytest.fixture
 def https(settings, monkeypatch):
     """PUBLIC_URL on https: cookies must be Secure."""
-    from server.http import pages, pages_common
+    from server.http.pages import common as pages_common
+    from server.http.pages import login as pages
 
     secure = replace(settings, public_url="https://tagtrack.test", secure_cookies=True)
     for module in (pages, pages_common):

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from server.http import pages_timeline
+from server.http.pages import timeline as pages_timeline
 from tests import factories as f
 
 HTML = {"Accept": "text/html"}

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from server.http import pages_loans
+from server.http.pages import loans as pages_loans
 from tests import factories as f
 
 HTML = {"Accept": "text/html"}

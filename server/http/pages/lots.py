@@ -17,7 +17,7 @@ from server.domain.lots import EXPIRY_WINDOWS, SOON_DAYS
 from server.domain.timezones import format_date
 from server.http import present
 from server.http.auth import MANAGE, VIEW
-from server.http.pages_common import (
+from server.http.pages.common import (
     PAGE_SIZE,
     Failed,
     PageBase,
@@ -29,7 +29,7 @@ from server.http.pages_common import (
     pager,
     read_form,
 )
-from server.http.pages_timeline import timeline
+from server.http.pages.timeline import timeline
 from server.services import lookup, lots
 
 EXPIRY_CHOICES = [("", "Any expiry")] + [

@@ -15,7 +15,7 @@ from server.domain.errors import Busy, DomainError, InvalidInput
 from server.domain.vocab import Role
 from server.http import errors
 from server.http.auth import OPERATE
-from server.http.pages_common import (
+from server.http.pages.common import (
     PageBase,
     Req,
     actor_of,

@@ -24,8 +24,7 @@ from server.http.auth import (
     VIEW_AT_KIOSK,
     client_address,
 )
-from server.http.pages import _safe_next
-from server.http.pages_common import (
+from server.http.pages.common import (
     Failed,
     PageBase,
     Req,
@@ -36,6 +35,7 @@ from server.http.pages_common import (
     parse_int,
     read_form,
 )
+from server.http.pages.login import _safe_next
 from server.services import accounts
 
 SAVED = "Your new password is saved. Your other sessions are logged out."

@@ -15,7 +15,7 @@ from server.domain.errors import DomainError
 from server.domain.units import TRANSITIONS
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
-from server.http.pages_common import (
+from server.http.pages.common import (
     Failed,
     PageBase,
     Req,
@@ -30,7 +30,7 @@ from server.http.pages_common import (
     people_choices,
     read_form,
 )
-from server.http.pages_timeline import timeline
+from server.http.pages.timeline import timeline
 from server.services import lookup, units
 
 EDIT_FIELDS = ("serial", "purchase_date", "purchase_cost", "warranty_end")

@@ -20,8 +20,8 @@ from server.domain.tags import Tag, TagKind
 from server.domain.vocab import Condition
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
-from server.http.pages_bulk import bulk_choices
-from server.http.pages_common import (
+from server.http.pages.bulk import bulk_choices
+from server.http.pages.common import (
     PAGE_SIZE,
     Failed,
     PageBase,
@@ -37,8 +37,8 @@ from server.http.pages_common import (
     people_choices,
     read_form,
 )
-from server.http.pages_lots import item_lots, parse_date
-from server.http.pages_timeline import timeline
+from server.http.pages.lots import item_lots, parse_date
+from server.http.pages.timeline import timeline
 from server.services import catalog, conversion, lookup, units
 from server.services import stock as stock_service
 

@@ -14,8 +14,8 @@ from server.domain.fields import check_length
 from server.domain.locations import path_of
 from server.http import present
 from server.http.auth import MANAGE, VIEW
-from server.http.pages_bulk import bulk_choices
-from server.http.pages_common import (
+from server.http.pages.bulk import bulk_choices
+from server.http.pages.common import (
     PAGE_SIZE,
     Failed,
     PageBase,
@@ -28,7 +28,7 @@ from server.http.pages_common import (
     pager,
     read_form,
 )
-from server.http.pages_timeline import timeline
+from server.http.pages.timeline import timeline
 from server.services import labels, loans, lookup, places
 
 

@@ -1,4 +1,4 @@
-"""Users (admins). One's own account and API tokens: pages_account.py."""
+"""Users (admins). One's own account and API tokens: account.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from server.domain.password_rules import MIN_LENGTH
 from server.domain.timezones import zone_names
 from server.domain.vocab import Role
 from server.http.auth import ADMIN
-from server.http.pages_common import (
+from server.http.pages.common import (
     Failed,
     PageBase,
     Req,

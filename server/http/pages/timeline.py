@@ -20,7 +20,7 @@ from server.domain.errors import InvalidInput, NotFound
 from server.domain.timezones import format_date
 from server.http import present
 from server.http.auth import VIEW
-from server.http.pages_common import PageBase, Req, label, page
+from server.http.pages.common import PageBase, Req, label, page
 from server.http.schemas import EventOut
 
 MAX_ID = 2**63 - 1

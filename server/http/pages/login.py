@@ -1,5 +1,5 @@
 """Server-rendered pages: login and logout (the home page is the dashboard, in
-pages_dashboard.py). Health for monitors."""
+pages/dashboard.py). Health for monitors."""
 
 from __future__ import annotations
 

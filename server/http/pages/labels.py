@@ -17,7 +17,7 @@ from server.db.items_repo import ItemFilter
 from server.domain.errors import Busy, DomainError, InvalidInput
 from server.domain.fields import check_length
 from server.http.auth import MANAGE, VIEW
-from server.http.pages_common import (
+from server.http.pages.common import (
     Failed,
     PageBase,
     Req,

@@ -12,8 +12,8 @@ from litestar.response import Redirect, Template
 from server.db import places_repo
 from server.domain.errors import DomainError
 from server.http.auth import OPERATE
-from server.http.pages_catalog import item_page
-from server.http.pages_common import (
+from server.http.pages.catalog import item_page
+from server.http.pages.common import (
     Failed,
     PageBase,
     Req,
@@ -25,7 +25,7 @@ from server.http.pages_common import (
     parse_int,
     read_form,
 )
-from server.http.pages_places import person_page
+from server.http.pages.places import person_page
 from server.services import loans, lookup
 from server.services import stock as stock_service
 

@@ -8,7 +8,7 @@ from litestar.response import Redirect, Template
 
 from server.domain.errors import InvalidInput
 from server.http.auth import VIEW
-from server.http.pages_common import PageBase, Req, page
+from server.http.pages.common import PageBase, Req, page
 from server.services import search
 
 

@@ -17,10 +17,10 @@ from litestar.response import Redirect, Stream, Template
 from server.db import loans_repo
 from server.domain.audits import Options
 from server.domain.errors import DomainError
-from server.http.api_audits import audit_out
-from server.http.api_loans import LoanFilter, loan_out, loan_rows
+from server.http.api.audits import audit_out
+from server.http.api.loans import LoanFilter, loan_out, loan_rows
 from server.http.auth import OPERATE, VIEW
-from server.http.pages_common import (
+from server.http.pages.common import (
     PAGE_SIZE,
     Failed,
     PageBase,
@@ -33,7 +33,7 @@ from server.http.pages_common import (
     pager,
     read_form,
 )
-from server.http.pages_places import person_page
+from server.http.pages.places import person_page
 from server.services import audits, loans, lookup
 
 

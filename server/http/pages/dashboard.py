@@ -10,8 +10,8 @@ from server.db import items_repo
 from server.db.items_repo import ItemFilter
 from server.http import present
 from server.http.auth import VIEW
-from server.http.pages_common import PageBase, Req, page
-from server.http.pages_timeline import recent_activity
+from server.http.pages.common import PageBase, Req, page
+from server.http.pages.timeline import recent_activity
 from server.services import loans
 
 
