@@ -413,11 +413,11 @@ def client_main() -> None:
 # ---------------------------------------------------------------------------- orchestration
 
 
-def start_server(env: dict[str, str], port: int, extra: list[str], log: Path
-                 ) -> subprocess.Popen[bytes]:
+def start_server(env: dict[str, str], port: int, extra: list[str], log: Path,
+                 command: list[str] = TAGTRACK) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [*TAGTRACK, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
+            [*command, "serve", "--host", "127.0.0.1", "--port", str(port), *extra],
             env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -561,6 +561,9 @@ async def main() -> None:
                         help="extra argument for `tagtrack serve` (repeatable)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument("--no-chain", action="store_true",
+                        help="serve through bench/nochain_serve.py: events without the hash "
+                             "chain, to measure what the chain costs (bench_chain_cost.py)")
     args = parser.parse_args()
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[union-attr]
     if args.duration > 300 or args.healthz_duration > 300:
@@ -587,7 +590,9 @@ async def main() -> None:
         before = await count_rows(args.engine, url, settings)
 
         port = free_port()
-        server = start_server(env, port, args.serve_arg, data_dir / "server.log")
+        command = ([sys.executable, str(Path(__file__).parent / "nochain_serve.py")]
+                   if args.no_chain else TAGTRACK)
+        server = start_server(env, port, args.serve_arg, data_dir / "server.log", command)
         try:
             cfg = {"host": "127.0.0.1", "port": port, "token": token, "api": args.api,
                    "units": args.units, "clients": args.clients, "duration": args.duration,
@@ -636,8 +641,11 @@ async def main() -> None:
             print("server log (last lines):\n  " + "\n  ".join(log.splitlines()[-15:]))
         if args.py_spy:
             print_profile(data_dir / "profile.txt")
-        verify_out = tagtrack_cli(env, "verify", timeout=600, check=False).strip().splitlines()
-        print(f"verify: {verify_out[-1] if verify_out else '?'}")
+        if args.no_chain:
+            print("verify: skipped (events written without the chain)")
+        else:
+            out = tagtrack_cli(env, "verify", timeout=600, check=False).strip().splitlines()
+            print(f"verify: {out[-1] if out else '?'}")
         print(f"total_s={time.perf_counter() - start:.1f}")
 
 
