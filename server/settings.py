@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -31,6 +32,8 @@ class Settings:
     kiosk_pin: str = ""  # TAGTRACK_KIOSK_PIN: leaves kiosk mode (else a manager's login only)
     time_zone: str = "UTC"  # TAGTRACK_TIME_ZONE: times for users with no zone of their own
     # (and no browser that said its zone), and plain dates given to the API
+    high_value: Decimal = Decimal("500")  # TAGTRACK_HIGH_VALUE: a unit cost from which the
+    # tracking advisor calls an item high value (in the site's currency)
 
     @property
     def public_url_is_loopback(self) -> bool:
@@ -75,6 +78,7 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         loan_days=_loan_days(env),
         kiosk_pin=env.get("TAGTRACK_KIOSK_PIN", "").strip(),
         time_zone=_time_zone(env),
+        high_value=_high_value(env),
         secure_cookies=public.startswith("https://"),
     )
 
@@ -103,6 +107,18 @@ def _time_zone(env: os._Environ[str] | dict[str, str]) -> str:
         raise ValueError(f"TAGTRACK_TIME_ZONE must be a time zone name like Europe/Berlin or "
                          f"America/Los_Angeles, not {name!r}")
     return name
+
+
+def _high_value(env: os._Environ[str] | dict[str, str]) -> Decimal:
+    text = env.get("TAGTRACK_HIGH_VALUE", "").strip() or "500"
+    try:
+        amount = Decimal(text)
+    except InvalidOperation:
+        amount = Decimal(-1)
+    if not amount.is_finite() or amount < 0:
+        raise ValueError(f"TAGTRACK_HIGH_VALUE must be an amount of money, zero or more, "
+                         f"not {text!r}")
+    return amount
 
 
 def is_loopback(host: str) -> bool:

@@ -54,7 +54,7 @@ def _values(item: Item) -> dict[str, Any]:
         "description": item.description, "category": item.category,
         "unit_of_measure": item.unit_of_measure, "tracking": item.tracking.value,
         "reorder_point": item.reorder_point, "unit_cost": item.unit_cost,
-        "loan_days": item.loan_days,
+        "loan_days": item.loan_days, "regulated": item.regulated,
         "allow_negative": item.allow_negative, "archived": item.archived,
         "custom_fields": dump_json([f.to_dict() for f in item.custom_fields]),
     }

@@ -48,6 +48,7 @@ def item_from_row(row: dict[str, Any], barcodes: list[str]) -> Item:
         unit_of_measure=row["unit_of_measure"], reorder_point=row["reorder_point"],
         unit_cost=money(row["unit_cost"]), allow_negative=bool(row["allow_negative"]),
         archived=bool(row["archived"]), loan_days=row.get("loan_days"),
+        regulated=bool(row.get("regulated")),
         barcodes=tuple(sorted(barcodes)),
         custom_fields=tuple(CustomField.from_dict(d)
                             for d in load_json(row["custom_fields"], [])),

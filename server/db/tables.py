@@ -43,6 +43,7 @@ class Item(Table, tablename="item"):
     unit_cost = Numeric(digits=(12, 2), null=True, default=None)
     allow_negative = Boolean(default=False)
     archived = Boolean(default=False, index=True)
+    regulated = Boolean(default=False)  # a rule or an auditor may ask (migration 2026-11-29T15:30)
     custom_fields = JSON(default="[]")
     version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())

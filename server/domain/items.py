@@ -68,6 +68,7 @@ class Item:
     allow_negative: bool = False
     archived: bool = False
     loan_days: int | None = None  # a check-out's default loan period (0: no due date)
+    regulated: bool = False  # a rule, a recall or an auditor may ask for its history
     barcodes: tuple[str, ...] = ()
     custom_fields: tuple[CustomField, ...] = field(default_factory=tuple)
     version: int = 1

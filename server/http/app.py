@@ -27,6 +27,9 @@ from server.http.api import (
     catalog as api_catalog,
 )
 from server.http.api import (
+    advisor as api_advisor,
+)
+from server.http.api import (
     events as api_events,
 )
 from server.http.api import (
@@ -124,6 +127,7 @@ CONTROLLERS: list[Any] = [
     api_kiosk.KioskController,
     api_labels.LabelController,
     api_admin.AdminController,
+    api_advisor.AdvisorController,
     PageController,
     HealthController,
     ScanPageController,

@@ -42,6 +42,7 @@ def item(row: dict[str, Any], barcodes: list[str]) -> s.ItemOut:
         created_at=row.get("created_at"),
         updated_at=row.get("updated_at"),
         loan_days=row.get("loan_days"),
+        regulated=bool(row.get("regulated")),
     )
 
 

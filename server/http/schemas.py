@@ -78,6 +78,7 @@ class ItemCreate(In):
     archived: bool = False
     custom_fields: list[CustomFieldDef] = msgspec.field(default_factory=list)
     loan_days: int | None = None  # a check-out's default period; None: the site's; 0: no due
+    regulated: bool = False  # a rule, a recall or an auditor may ask for its history
 
 
 class ItemUpdate(In):
@@ -93,6 +94,7 @@ class ItemUpdate(In):
     archived: bool | UnsetType = UNSET
     custom_fields: list[CustomFieldDef] | UnsetType = UNSET
     loan_days: int | UnsetType | None = UNSET
+    regulated: bool | UnsetType = UNSET
     version: int | UnsetType = UNSET
 
 
@@ -116,6 +118,7 @@ class ItemOut(Struct):
     created_at: dt.datetime | None = None
     updated_at: dt.datetime | None = None
     loan_days: int | None = None  # None: the site's loan period applies; 0: no due date
+    regulated: bool = False
 
 
 class ItemPage(Struct):

@@ -19,7 +19,7 @@ from server.domain.vocab import EventKind, Tracking
 
 EDITABLE = ("sku", "name", "description", "category", "unit_of_measure", "barcodes",
             "reorder_point", "unit_cost", "allow_negative", "archived", "custom_fields",
-            "loan_days")
+            "loan_days", "regulated")
 
 
 def _clean(fields: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
             out[key] = _money(value)
         elif key == "loan_days":
             out[key] = check_loan_days(value)
-        elif key in ("allow_negative", "archived"):
+        elif key in ("allow_negative", "archived", "regulated"):
             out[key] = bool(value)
         elif key == "custom_fields":
             out[key] = check_custom_fields(list(value or []))

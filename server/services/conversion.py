@@ -8,9 +8,11 @@ from server.db import counters, items_repo, ledger, loans_repo, stock_repo, unit
 from server.db.engine import write_transaction
 from server.domain import conversion, units
 from server.domain.actors import Actor
+from server.domain.conversion import ConversionPlan
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.events import EventDraft
 from server.domain.fields import check_length
+from server.domain.items import Item
 from server.domain.tags import TagKind
 from server.domain.units import Unit
 from server.domain.vocab import EventKind, Status, Tracking
@@ -20,20 +22,12 @@ DEFAULT_LOT = "UNLOTTED"
 
 async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = None,
                   on_checked_out: str = "refuse") -> dict[str, int]:
-    try:
-        mode = Tracking(target)
-    except ValueError:
-        raise InvalidInput("tracking must be quantity, lot or serial", field="tracking") from None
+    mode = _mode(target)
     async with write_transaction():
         item = await items_repo.get(item_id, lock=True)
         stock = await stock_repo.for_item(item.id, lock=True)
         unit_list = await units_repo.for_item(item.id, lock=True)
-        held = await loans_repo.held_by_people(item.id) if item.tracking.counted else 0
-        if held:
-            raise Conflict(f"{held} of {item.sku} {'is' if held == 1 else 'are'} lent to "
-                           "people: take them back before changing how it is tracked",
-                           code="quantity_on_loan",
-                           details={"held": held})
+        await _refuse_if_lent(item)
         lot_id = None
         if mode is Tracking.LOT:
             code = check_length("lot", (lot or DEFAULT_LOT).strip())
@@ -65,6 +59,40 @@ async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = 
         created = await _create_units(actor, item.id, plan.new_units)
         return {"units_created": created, "units_restored": len(plan.restore),
                 "units_collapsed": len(plan.collapse), "units_checked_in": len(plan.check_in)}
+
+
+async def preview(item_id: int, target: str, *, lot: str | None = None,
+                  on_checked_out: str = "refuse") -> tuple[Item, ConversionPlan]:
+    """What `convert` would do now, without doing it: the same checks and the same plan,
+    read outside a transaction (the tracking advisor shows it before a manager applies it).
+    A lot that does not exist yet is planned under lot id 0."""
+    mode = _mode(target)
+    item = await items_repo.get(item_id)
+    stock = await stock_repo.for_item(item.id)
+    unit_list = await units_repo.for_item(item.id)
+    await _refuse_if_lent(item)
+    lot_id = None
+    if mode is Tracking.LOT:
+        row = await stock_repo.get_lot(item.id, check_length("lot", (lot or DEFAULT_LOT).strip()))
+        lot_id = int(row["id"]) if row else 0
+    return item, conversion.plan(item, mode, stock, unit_list, lot_id=lot_id,
+                                 on_checked_out=on_checked_out)
+
+
+def _mode(target: str) -> Tracking:
+    try:
+        return Tracking(target)
+    except ValueError:
+        raise InvalidInput("tracking must be quantity, lot or serial", field="tracking") from None
+
+
+async def _refuse_if_lent(item: Item) -> None:
+    held = await loans_repo.held_by_people(item.id) if item.tracking.counted else 0
+    if held:
+        raise Conflict(f"{held} of {item.sku} {'is' if held == 1 else 'are'} lent to "
+                       "people: take them back before changing how it is tracked",
+                       code="quantity_on_loan",
+                       details={"held": held})
 
 
 async def _create_units(actor: Actor, item_id: int, keys: list) -> int:

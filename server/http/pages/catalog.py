@@ -77,6 +77,7 @@ def _edit_changes(form: dict[str, str]) -> dict[str, Any]:
     if "flags" in form:  # the edit form's checkboxes: an unticked box is not sent at all
         changes["allow_negative"] = form.get("allow_negative") == "on"
         changes["archived"] = form.get("archived") == "on"
+        changes["regulated"] = form.get("regulated") == "on"
     return changes
 
 
