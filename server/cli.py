@@ -218,6 +218,12 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="load a realistic demo catalog")
     d.add_argument("--force", action="store_true", help="load even if items exist")
     d.set_defaults(run=cmd_demo)
+    from server.cli_backup import register as add_backup
+
+    add_backup(sub)
+    from server.cli_export import add_parser as add_export
+
+    add_export(sub, _with_db)
     return p
 
 

@@ -1,0 +1,253 @@
+"""Reading whole tables for an export: chunks in id order (keyset paging, `id > last`), so
+that memory stays constant however many rows there are and no chunk costs more than the
+one before it (an OFFSET would rescan every skipped row).
+
+The filters are the list endpoints' (items_repo.ItemFilter, units_repo.UnitFilter, the
+stock, location and people parameters), spelt out again here as conditions on one query:
+the lists choose a page by sort order and OFFSET, an export walks ids."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+from server.db.engine import fetch
+from server.db.items_repo import COUNT_SQL, ItemFilter
+from server.db.rows import load_json
+from server.db.units_repo import UnitFilter
+
+CHUNK = 2000
+Chunks = AsyncIterator[list[dict[str, Any]]]
+
+
+def _marks(values: list[Any]) -> str:
+    return ", ".join("{}" for _ in values) or "NULL"
+
+
+async def _walk(sql: str, args: list[Any], chunk: int, id_column: str = "id") -> Chunks:
+    """`sql` has `{last}` where the keyset condition goes and ends before ORDER BY."""
+    last = 0
+    while True:
+        rows = await fetch(sql + " ORDER BY " + id_column + " LIMIT {}", *args, last, chunk)
+        if rows:
+            yield rows
+        if len(rows) < chunk:
+            return
+        last = int(rows[-1]["id"])
+
+
+def item_where(f: ItemFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    if f.tracking:
+        where.append("i.tracking = {}")
+        args.append(f.tracking)
+    if f.category:
+        where.append("i.category = {}")
+        args.append(f.category)
+    if f.archived is not None:
+        where.append("i.archived = {}")
+        args.append(f.archived)
+    if f.q:
+        text = f.q.strip()
+        like = f"%{text.lower()}%"
+        where.append("(LOWER(i.sku) LIKE {} OR LOWER(i.name) LIKE {} OR i.id IN "
+                     "(SELECT u.item FROM unit u WHERE u.tag = {} OR u.serial = {})"
+                     " OR i.id IN (SELECT b.item FROM item_barcode b WHERE b.gtin LIKE {}))")
+        args += [like, like, text.upper(), text, f"%{text}"]
+    if f.location_ids is not None:
+        marks = _marks(f.location_ids)
+        where.append(f"(i.id IN (SELECT s.item FROM stock s WHERE s.quantity <> 0 AND "
+                     f"s.location IN ({marks})) OR i.id IN (SELECT u.item FROM unit u WHERE "
+                     f"u.collapsed = {{}} AND u.location IN ({marks})))")
+        args += [*f.location_ids, False, *f.location_ids]
+    if f.low_stock:
+        where.append("i.reorder_point IS NOT NULL")
+    return where, args
+
+
+async def items(f: ItemFilter, chunk: int = CHUNK) -> Chunks:
+    """Items with `barcodes` (a list) added."""
+    where, args = item_where(f)
+    cond = " AND ".join(where) or "1 = 1"
+    if f.low_stock:
+        sql = (f"SELECT * FROM (SELECT i.*, {COUNT_SQL} FROM item i WHERE {cond}) t "
+               "WHERE t.count <= t.reorder_point AND t.id > {}")
+        args = [False, False, *args]
+    else:
+        sql = f"SELECT i.* FROM item i WHERE {cond} AND i.id > {{}}"
+    async for rows in _walk(sql, args, chunk):
+        await _add_barcodes(rows)
+        yield rows
+
+
+async def _add_barcodes(rows: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in rows]
+    codes: dict[int, list[str]] = {}
+    for b in await fetch(f"SELECT item, gtin FROM item_barcode WHERE item IN ({_marks(ids)})"
+                         " ORDER BY gtin", *ids):
+        codes.setdefault(b["item"], []).append(b["gtin"])
+    for r in rows:
+        r["barcodes"] = codes.get(r["id"], [])
+
+
+async def items_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
+    """These items (all columns and `barcodes`), by id."""
+    if not ids:
+        return {}
+    rows = await fetch(f"SELECT * FROM item WHERE id IN ({_marks(ids)})", *ids)
+    await _add_barcodes(rows)
+    return {r["id"]: r for r in rows}
+
+
+def unit_where(f: UnitFilter) -> tuple[list[str], list[Any]]:
+    where: list[str] = []
+    args: list[Any] = []
+    for column, value in (("u.item", f.item_id), ("u.status", f.status),
+                          ("u.condition", f.condition), ("u.custodian", f.custodian_id)):
+        if value is not None:
+            where.append(f"{column} = {{}}")
+            args.append(value)
+    if not f.include_collapsed:
+        where.append("u.collapsed = {}")
+        args.append(False)
+    if f.location_ids is not None:
+        where.append(f"u.location IN ({_marks(f.location_ids)})")
+        args += f.location_ids
+    if f.q:
+        text = f.q.strip()
+        where.append("(u.tag = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "
+                     "OR LOWER(i.name) LIKE {})")
+        args += [text.upper(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
+    return where, args
+
+
+UNITS_SQL = """
+SELECT u.id, u.tag, u.serial, u.status, u.condition, u.location, u.item, u.purchase_date,
+       u.purchase_cost, u.warranty_end, u.custom,
+       p.tag AS custodian_tag, p.name AS custodian_name, p.email AS custodian_email,
+       p.badge_code AS custodian_badge
+FROM unit u JOIN item i ON i.id = u.item LEFT JOIN person p ON p.id = u.custodian
+"""
+
+
+async def units(f: UnitFilter, chunk: int = CHUNK) -> Chunks:
+    """Units with `item_row` added: their item's row (as items_by_id gives it)."""
+    where, args = unit_where(f)
+    cond = " AND ".join([*where, "u.id > {}"])
+    async for rows in _walk(f"{UNITS_SQL} WHERE {cond}", args, chunk, "u.id"):
+        found = await items_by_id(sorted({r["item"] for r in rows}))
+        for r in rows:
+            r["item_row"] = found[r["item"]]
+        yield rows
+
+
+@dataclass(frozen=True)
+class StockFilter:
+    item_id: int | None = None
+    location_ids: list[int] | None = None
+    lot_id: int | None = None
+    include_zero: bool = False
+
+
+STOCK_SQL = """
+SELECT s.id, s.quantity, s.location, i.sku AS item_sku, lo.code AS lot_code,
+       lo.expires_on AS lot_expires_on
+FROM stock s JOIN item i ON i.id = s.item LEFT JOIN lot lo ON lo.id = s.lot
+"""
+
+
+async def stock(f: StockFilter, chunk: int = CHUNK) -> Chunks:
+    where: list[str] = []
+    args: list[Any] = []
+    if f.item_id is not None:
+        where.append("s.item = {}")
+        args.append(f.item_id)
+    if f.lot_id is not None:
+        where.append("s.lot = {}")
+        args.append(f.lot_id)
+    if f.location_ids is not None:
+        where.append(f"s.location IN ({_marks(f.location_ids)})")
+        args += f.location_ids
+    if not f.include_zero:
+        where.append("s.quantity <> 0")
+    cond = " AND ".join([*where, "s.id > {}"])
+    async for rows in _walk(f"{STOCK_SQL} WHERE {cond}", args, chunk, "s.id"):
+        yield rows
+
+
+@dataclass(frozen=True)
+class LocationFilter:
+    parent_id: int | None = None
+    root_only: bool = False
+    q: str | None = None
+    archived: bool | None = False
+
+
+async def locations(f: LocationFilter, chunk: int = CHUNK) -> Chunks:
+    where: list[str] = []
+    args: list[Any] = []
+    if f.root_only:
+        where.append("parent IS NULL")
+    elif f.parent_id is not None:
+        where.append("parent = {}")
+        args.append(f.parent_id)
+    if f.archived is not None:
+        where.append("archived = {}")
+        args.append(f.archived)
+    if f.q:
+        where.append("(LOWER(name) LIKE {} OR LOWER(tag) = {})")
+        args += [f"%{f.q.lower()}%", f.q.strip().lower()]
+    cond = " AND ".join([*where, "id > {}"])
+    async for rows in _walk(f"SELECT * FROM location WHERE {cond}", args, chunk):
+        yield rows
+
+
+@dataclass(frozen=True)
+class PersonFilter:
+    q: str | None = None
+    active: bool | None = None
+
+
+async def people(f: PersonFilter, chunk: int = CHUNK) -> Chunks:
+    where: list[str] = []
+    args: list[Any] = []
+    if f.active is not None:
+        where.append("active = {}")
+        args.append(f.active)
+    if f.q:
+        where.append("(LOWER(name) LIKE {} OR LOWER(email) LIKE {} OR LOWER(tag) = {} "
+                     "OR badge_code = {})")
+        args += [f"%{f.q.lower()}%", f"%{f.q.lower()}%", f.q.strip().lower(), f.q.strip()]
+    cond = " AND ".join([*where, "id > {}"])
+    async for rows in _walk(f"SELECT * FROM person WHERE {cond}", args, chunk):
+        yield rows
+
+
+async def custom_field_defs(item_ids: list[int] | None = None) -> list[list[dict[str, Any]]]:
+    """The custom field definitions of every item (or of these), each item's list once."""
+    if item_ids is not None:
+        rows = await fetch("SELECT DISTINCT CAST(custom_fields AS TEXT) AS custom_fields "
+                           "FROM item WHERE id IN "
+                           f"({_marks(item_ids)})", *item_ids)
+    else:
+        rows = await fetch("SELECT DISTINCT CAST(custom_fields AS TEXT) AS custom_fields FROM item")
+    return [load_json(r["custom_fields"], []) for r in rows]
+
+
+async def last_event_id() -> int:
+    rows = await fetch("SELECT MAX(id) AS id FROM event")
+    return int(rows[0]["id"] or 0)
+
+
+EVENT_COLUMNS = ("id", "at", "actor_id", "actor", "kind", "item_id", "unit_id", "lot_id",
+                 "quantity", "from_location_id", "to_location_id", "from_person_id",
+                 "to_person_id", "note", "details", "prev_hash", "hash")
+
+
+async def events(upto: int, chunk: int = CHUNK) -> Chunks:
+    """Every event up to id `upto`, in id order (the chain's), all columns as stored."""
+    sql = (f"SELECT {', '.join(EVENT_COLUMNS)} FROM event WHERE id <= {{}} AND id > {{}}")
+    async for rows in _walk(sql, [upto], chunk):
+        yield rows
