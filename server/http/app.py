@@ -51,6 +51,9 @@ from server.http.api import (
     stock as api_stock,
 )
 from server.http.api import (
+    reports as api_reports,
+)
+from server.http.api import (
     units as api_units,
 )
 from server.http.api import (
@@ -93,6 +96,9 @@ from server.http.pages import (
 )
 from server.http.pages import (
     search as pages_search,
+)
+from server.http.pages import (
+    reports as pages_reports,
 )
 from server.http.pages import (
     timeline as pages_timeline,
@@ -145,6 +151,8 @@ CONTROLLERS: list[Any] = [
     pages_timeline.HistoryPages,
     pages_search.SearchPages,
     pages_bulk.BulkPages,
+    api_reports.ReportController,
+    pages_reports.ReportPages,
 ]
 
 

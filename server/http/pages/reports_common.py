@@ -21,7 +21,7 @@ from server.domain.errors import InvalidInput
 from server.domain.reports import Column, ReportFilter
 from server.http import downloads
 from server.http.pages.common import Req, location_choices
-from server.services import spreadsheets
+from server.services import reports, spreadsheets
 
 FORMATS = ("json", "csv", "xlsx")
 
@@ -33,7 +33,7 @@ def read_filter(request: Req) -> ReportFilter:
 
 def read_format(request: Req, default: str = "json") -> str:
     fmt = request.query_params.get("format") or default
-    if fmt not in FORMATS:
+    if fmt not in (*FORMATS, default):
         raise InvalidInput("format must be json, csv or xlsx", field="format")
     return str(fmt)
 
@@ -110,3 +110,36 @@ async def export(name: str, columns: list[Column], rows: list[dict[str, Any]],
 
     path = await spreadsheets.build_xlsx(headers, chunks(), sheet_name=name)
     return downloads.file_download(path, filename, "xlsx")
+
+
+async def run_report(name: str, request: Req, f: ReportFilter) -> Any:
+    """The report called `name` with the request's filters and its own options
+    (low-stock: by=location; stock-value: by=item|category|location, as_of=DATE)."""
+    now = dt.datetime.now(dt.UTC)
+    q = request.query_params
+    if name == "low-stock":
+        return await reports.low_stock(f, by_location=q.get("by") == "location")
+    if name == "stock-value":
+        as_of = None
+        if q.get("as_of"):
+            try:
+                as_of = dt.date.fromisoformat(str(q.get("as_of")))
+            except ValueError:
+                raise InvalidInput("as_of must be a date like 2026-11-29",
+                                   field="as_of") from None
+            if as_of > now.date():
+                raise InvalidInput("as_of must not be in the future", field="as_of")
+            if as_of >= now.date():
+                as_of = None
+        return await reports.stock_value(f, as_of=as_of, by=str(q.get("by") or "item"))
+    if name == "loans-by-person":
+        return await reports.loans_by_person(f, now)
+    if name == "overdue":
+        return await reports.overdue(f, now)
+    if name == "no-due-date":
+        return await reports.no_due_date(f)
+    if name == "repairs":
+        return await reports.repairs(f)
+    if name == "shrinkage":
+        return await reports.shrinkage(f)
+    raise InvalidInput(f"no report {name}", field="report")

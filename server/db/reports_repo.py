@@ -1,0 +1,210 @@
+"""The rows behind the stock, value, loan and shrinkage reports: one set-based statement
+each, aggregated in the database; the rules applied to them are in server/domain/reports.py.
+
+`Scope` narrows every query the same way: a location subtree (ids), a category, an item.
+A stock event moves `quantity` out of `from_location_id` and into `to_location_id` (either
+side may be empty: received, consumed, lent, returned), the same rule the ledger replay
+(server/domain/ledger.py) applies, so a count as of a date is the sum of those movements."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+from server.db.engine import fetch
+
+ON_HAND = "('available','checked_out','in_repair','reserved')"
+_LOT_KINDS = "('lot.created','lot.updated','lot.expiry_changed')"
+
+
+@dataclasses.dataclass(frozen=True)
+class Scope:
+    location_ids: list[int] | None = None  # None: everywhere
+    category: str = ""
+    item_id: int | None = None
+
+
+def _items(scope: Scope, alias: str = "i") -> tuple[str, list[Any]]:
+    where: list[str] = [f"{alias}.archived = {{}}"]
+    args: list[Any] = [False]
+    if scope.category:
+        where.append(f"{alias}.category = {{}}")
+        args.append(scope.category)
+    if scope.item_id is not None:
+        where.append(f"{alias}.id = {{}}")
+        args.append(scope.item_id)
+    return " AND ".join(where), args
+
+
+def _places(scope: Scope, column: str) -> tuple[str, list[Any]]:
+    if scope.location_ids is None:
+        return "1 = 1", []
+    marks = ", ".join("{}" for _ in scope.location_ids) or "NULL"
+    return f"{column} IN ({marks})", list(scope.location_ids)
+
+
+async def on_hand(scope: Scope, *, by_location: bool, reorder_only: bool) -> list[dict[str, Any]]:
+    """On hand per item (or per item and location): counts from stock rows, units that are
+    ours (not retired, lost or collapsed)."""
+    icond, iargs = _items(scope)
+    if reorder_only:
+        icond += " AND i.reorder_point IS NOT NULL"
+    scond, sargs = _places(scope, "s.location")
+    ucond, uargs = _places(scope, "u.location")
+    loc = ", x.location_id" if by_location else ""
+    sloc = ", s.location AS location_id" if by_location else ""
+    uloc = ", u.location AS location_id" if by_location else ""
+    sgroup = ", s.location" if by_location else ""
+    ugroup = ", u.location" if by_location else ""
+    sql = (
+        f"SELECT x.item_id{loc}, SUM(x.n) AS on_hand FROM ("
+        f"SELECT s.item AS item_id{sloc}, SUM(s.quantity) AS n FROM stock s "
+        f"JOIN item i ON i.id = s.item WHERE {icond} AND {scond} GROUP BY s.item{sgroup} "
+        f"UNION ALL SELECT u.item AS item_id{uloc}, COUNT(*) AS n FROM unit u "
+        f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond} AND u.collapsed = {{}} "
+        f"AND u.status IN {ON_HAND} GROUP BY u.item{ugroup}) x GROUP BY x.item_id{loc}"
+    )
+    return await fetch(sql, *iargs, *sargs, *iargs, *uargs, False)
+
+
+async def items(scope: Scope, *, reorder_only: bool = False) -> list[dict[str, Any]]:
+    icond, iargs = _items(scope)
+    if reorder_only:
+        icond += " AND i.reorder_point IS NOT NULL"
+    return await fetch(
+        "SELECT i.id, i.sku, i.name, i.category, i.tracking, i.unit_of_measure, "
+        f"i.reorder_point, i.unit_cost FROM item i WHERE {icond}", *iargs)
+
+
+async def locations(ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    marks = ", ".join("{}" for _ in ids)
+    rows = await fetch(f"SELECT id, tag, name FROM location WHERE id IN ({marks})", *ids)
+    return {r["id"]: r for r in rows}
+
+
+async def value_today(scope: Scope) -> list[dict[str, Any]]:
+    """Per item and location: the count and its value. Counted items at the item's unit
+    cost; units at their purchase cost, else the item's unit cost (retired, lost and
+    collapsed units are not ours to value)."""
+    icond, iargs = _items(scope)
+    scond, sargs = _places(scope, "s.location")
+    ucond, uargs = _places(scope, "u.location")
+    return await fetch(
+        "SELECT s.item AS item_id, s.location AS location_id, SUM(s.quantity) AS quantity, "
+        "SUM(s.quantity) * MAX(COALESCE(i.unit_cost, 0)) AS value FROM stock s "
+        f"JOIN item i ON i.id = s.item WHERE {icond} AND {scond} "
+        "GROUP BY s.item, s.location HAVING SUM(s.quantity) <> 0 "
+        "UNION ALL SELECT u.item AS item_id, u.location AS location_id, COUNT(*) AS quantity, "
+        "SUM(COALESCE(u.purchase_cost, i.unit_cost, 0)) AS value FROM unit u "
+        f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond} AND u.collapsed = {{}} "
+        f"AND u.status IN {ON_HAND} GROUP BY u.item, u.location",
+        *iargs, *sargs, *iargs, *uargs, False)
+
+
+async def counts_as_of(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
+    """Per counted item and location: the sum of the stock movements up to `moment`."""
+    icond, iargs = _items(scope)
+    lcond, largs = _places(scope, "x.location_id")
+    moves = ("SELECT e.item_id, {side} AS location_id, {sign} e.quantity AS q FROM event e "
+             "WHERE e.unit_id IS NULL AND e.item_id IS NOT NULL AND e.quantity IS NOT NULL "
+             f"AND {{side}} IS NOT NULL AND e.kind NOT IN {_LOT_KINDS} AND e.at <= {{{{}}}}")
+    into = moves.format(side="e.to_location_id", sign="")
+    out_of = moves.format(side="e.from_location_id", sign="-")
+    return await fetch(
+        "SELECT x.item_id, x.location_id, SUM(x.q) AS quantity, "
+        "SUM(x.q) * MAX(COALESCE(i.unit_cost, 0)) AS value "
+        f"FROM ({into} UNION ALL {out_of}) x JOIN item i ON i.id = x.item_id "
+        f"WHERE i.tracking <> 'serial' AND {icond} AND {lcond} "
+        "GROUP BY x.item_id, x.location_id HAVING SUM(x.q) <> 0",
+        moment, moment, *iargs, *largs)
+
+
+async def unit_events_until(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
+    """The events of units of the scope's items up to `moment`, in order: replayed into
+    each unit's place and status then (server/domain/ledger.py)."""
+    icond, iargs = _items(scope)
+    return await fetch(
+        "SELECT e.id, e.kind, e.item_id, e.unit_id, e.to_location_id, e.from_person_id, "
+        "e.to_person_id, e.details FROM event e JOIN unit u ON u.id = e.unit_id "
+        f"JOIN item i ON i.id = u.item WHERE e.at <= {{}} AND {icond} ORDER BY e.id",
+        moment, *iargs)
+
+
+async def unit_costs(unit_ids: list[int]) -> dict[int, float]:
+    out: dict[int, float] = {}
+    for start in range(0, len(unit_ids), 5000):
+        chunk = unit_ids[start:start + 5000]
+        marks = ", ".join("{}" for _ in chunk)
+        rows = await fetch(
+            "SELECT u.id, COALESCE(u.purchase_cost, i.unit_cost, 0) AS cost FROM unit u "
+            f"JOIN item i ON i.id = u.item WHERE u.id IN ({marks})", *chunk)
+        out.update({r["id"]: float(r["cost"]) for r in rows})
+    return out
+
+
+async def unit_loans(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Every check-out of a unit that overlaps [start, end), with the event that ended it
+    (a check-in, or lost while out) if any: the next event of that unit naming the person
+    it left."""
+    icond, iargs = _items(scope)
+    return await fetch(
+        "SELECT c.id, c.at AS lent_at, c.details, c.to_person_id AS person_id, "
+        "(SELECT MIN(r.at) FROM event r WHERE r.unit_id = c.unit_id AND r.id > c.id "
+        "AND r.from_person_id IS NOT NULL) AS returned_at "
+        "FROM event c JOIN unit u ON u.id = c.unit_id JOIN item i ON i.id = u.item "
+        f"WHERE c.kind = 'unit.checked_out' AND c.at < {{}} AND {icond}",
+        end, *iargs)
+
+
+async def quantity_loans(scope: Scope, end: dt.datetime) -> list[dict[str, Any]]:
+    icond, iargs = _items(scope)
+    return await fetch(
+        "SELECT n.person AS person_id, n.lent_at, n.due_at, n.closed_at AS returned_at, "
+        "n.quantity_out AS quantity FROM loan n JOIN item i ON i.id = n.item "
+        f"WHERE n.lent_at < {{}} AND {icond}", end, *iargs)
+
+
+async def people(ids: set[int]) -> dict[int, dict[str, Any]]:
+    if not ids:
+        return {}
+    marks = ", ".join("{}" for _ in ids)
+    rows = await fetch(f"SELECT id, tag, name FROM person WHERE id IN ({marks})", *ids)
+    return {r["id"]: r for r in rows}
+
+
+async def units_needing_care(scope: Scope) -> list[dict[str, Any]]:
+    """Units in repair or whose condition is not working (still ours)."""
+    icond, iargs = _items(scope)
+    lcond, largs = _places(scope, "u.location")
+    return await fetch(
+        "SELECT u.id, u.tag, u.serial, u.status, u.condition, u.updated_at, i.sku, i.name, "
+        "l.tag AS location_tag, l.name AS location_name, p.name AS custodian "
+        "FROM unit u JOIN item i ON i.id = u.item LEFT JOIN location l ON l.id = u.location "
+        "LEFT JOIN person p ON p.id = u.custodian "
+        f"WHERE {icond} AND {lcond} AND u.collapsed = {{}} "
+        "AND (u.status = 'in_repair' OR (u.condition <> 'working' AND u.status IN "
+        f"{ON_HAND})) ORDER BY u.updated_at, u.id", *iargs, *largs, False)
+
+
+async def shrinkage(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
+    """Counts adjusted down and units that went lost in [start, end): per event, with
+    item, location and value (unit cost; a unit at its purchase cost)."""
+    icond, iargs = _items(scope)
+    lcond, largs = _places(scope, "e.from_location_id")
+    ucond, uargs = _places(scope, "COALESCE(e.from_location_id, u.location)")
+    return await fetch(
+        "SELECT e.at, e.item_id, e.from_location_id AS location_id, e.quantity, "
+        "e.quantity * COALESCE(i.unit_cost, 0) AS value, 'adjusted down' AS cause "
+        "FROM event e JOIN item i ON i.id = e.item_id "
+        "WHERE e.kind = 'stock.adjusted' AND e.from_location_id IS NOT NULL "
+        f"AND e.unit_id IS NULL AND e.at >= {{}} AND e.at < {{}} AND {icond} AND {lcond} "
+        "UNION ALL SELECT e.at, u.item AS item_id, COALESCE(e.from_location_id, u.location) "
+        "AS location_id, 1 AS quantity, COALESCE(u.purchase_cost, i.unit_cost, 0) AS value, "
+        "'unit lost' AS cause FROM event e JOIN unit u ON u.id = e.unit_id "
+        "JOIN item i ON i.id = u.item WHERE e.kind = 'unit.status_changed' "
+        f"AND e.at >= {{}} AND e.at < {{}} AND {icond} AND {ucond} "
+        "AND CAST(e.details AS TEXT) LIKE {}",
+        start, end, *iargs, *largs, start, end, *iargs, *uargs, '%"status": "lost"%')
