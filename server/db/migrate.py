@@ -41,6 +41,11 @@ async def migrate(settings: Settings, *, verbose: bool = False) -> None:
     from server.db.engine import make_engine, stop
 
     piccolo_conf.DB = make_engine(settings.database_url)
+    # Piccolo's own migration table keeps the engine it first found: a second migrate in
+    # one process (a restore's target) must not record its migrations in the first
+    from piccolo.apps.migrations.tables import Migration
+
+    Migration._meta.db = piccolo_conf.DB
     with _migration_lock(settings):
         out = io.StringIO()
         try:
