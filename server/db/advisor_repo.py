@@ -106,7 +106,8 @@ EVENT_KINDS = ("unit.checked_out", "stock.lent", "unit.condition_changed",
                "unit.status_changed", "unit.audited", "stock.adjusted")
 
 
-async def event_figures(ids: list[int] | None, since: dt.datetime) -> dict[int, dict[str, Any]]:
+async def event_figures(ids: list[int] | None, since: dt.datetime,
+                        until: dt.datetime) -> dict[int, dict[str, Any]]:
     extra, args = _only("e.item_id", ids)
     rows = await fetch(
         "SELECT e.item_id, "
@@ -122,12 +123,14 @@ async def event_figures(ids: list[int] | None, since: dt.datetime) -> dict[int, 
         "THEN 1 ELSE 0 END) AS shrink_times, "
         "SUM(CASE WHEN e.kind = 'stock.adjusted' AND e.from_location_id IS NOT NULL "
         "THEN e.quantity ELSE 0 END) AS shrink_quantity "
-        f"FROM event e WHERE e.at >= {{}} AND e.kind IN ({_marks(list(EVENT_KINDS))})"
-        f"{extra} GROUP BY e.item_id", REPAIR_DETAILS, since, *EVENT_KINDS, *args)
+        "FROM event e WHERE e.at >= {} AND e.at < {} "
+        f"AND e.kind IN ({_marks(list(EVENT_KINDS))}){extra} GROUP BY e.item_id",
+        REPAIR_DETAILS, since, until, *EVENT_KINDS, *args)
     return {int(r["item_id"]): r for r in rows if r["item_id"] is not None}
 
 
-async def moved_alone(ids: list[int] | None, since: dt.datetime) -> dict[int, int]:
+async def moved_alone(ids: list[int] | None, since: dt.datetime,
+                      until: dt.datetime) -> dict[int, int]:
     """Unit moves with no other unit of the same item moved to the same place in the same
     minute: a person moved that one unit on purpose, not a trolley of them."""
     minute = "date_trunc('minute', e.at)" if is_postgres() else "substr(e.at, 1, 16)"
@@ -135,8 +138,8 @@ async def moved_alone(ids: list[int] | None, since: dt.datetime) -> dict[int, in
     rows = await fetch(
         "SELECT g.item_id, COUNT(*) AS alone FROM (SELECT e.item_id, e.to_location_id, "
         f"{minute} AS m, COUNT(*) AS n FROM event e WHERE e.kind = 'unit.moved' "
-        f"AND e.at >= {{}}{extra} GROUP BY e.item_id, e.to_location_id, {minute}) g "
-        "WHERE g.n = 1 GROUP BY g.item_id", since, *args)
+        f"AND e.at >= {{}} AND e.at < {{}}{extra} GROUP BY e.item_id, e.to_location_id, "
+        f"{minute}) g WHERE g.n = 1 GROUP BY g.item_id", since, until, *args)
     return {int(r["item_id"]): int(r["alone"]) for r in rows if r["item_id"] is not None}
 
 
@@ -159,7 +162,8 @@ def _date(value: Any) -> dt.date | None:
     return dt.date.fromisoformat(str(value)[:10])
 
 
-async def facts(scope: Scope, *, since: dt.datetime, today: dt.date) -> list[ItemFacts]:
+async def facts(scope: Scope, *, since: dt.datetime, until: dt.datetime,
+                today: dt.date) -> list[ItemFacts]:
     """Every item in `scope` with its figures, by SKU. The per-source statements read all
     items when the scope is wide, and only the chosen ones when it names a few."""
     rows = await items(scope)
@@ -169,8 +173,8 @@ async def facts(scope: Scope, *, since: dt.datetime, today: dt.date) -> list[Ite
     units = await unit_figures(ids, today)
     stock = await stock_figures(ids)
     lots = await lot_figures(ids)
-    events = await event_figures(ids, since)
-    alone = await moved_alone(ids, since)
+    events = await event_figures(ids, since, until)
+    alone = await moved_alone(ids, since, until)
     scans = await serial_scans(ids)
     out = []
     for r in rows:

@@ -94,6 +94,7 @@ class ItemFilter:
     location_ids: list[int] | None = None  # items with stock or units in these locations
     archived: bool | None = False
     low_stock: bool = False
+    item_ids: list[int] | None = None  # only these (the tracking advisor's suggestions)
 
 
 COUNT_SQL = """
@@ -136,6 +137,9 @@ async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
                      f"s.location IN ({marks})) OR i.id IN (SELECT u.item FROM unit u WHERE "
                      f"u.collapsed = {{}} AND u.location IN ({marks})))")
         args += [*f.location_ids, False, *f.location_ids]
+    if f.item_ids is not None:
+        where.append(f"i.id IN ({', '.join('{}' for _ in f.item_ids) or 'NULL'})")
+        args += f.item_ids
     if f.low_stock:
         where.append("i.reorder_point IS NOT NULL")
     cond = " AND ".join(where)

@@ -71,6 +71,9 @@ from server.http.pages import (
     admin as pages_admin,
 )
 from server.http.pages import (
+    advisor as pages_advisor,
+)
+from server.http.pages import (
     bulk as pages_bulk,
 )
 from server.http.pages import (
@@ -151,6 +154,7 @@ CONTROLLERS: list[Any] = [
     pages_timeline.HistoryPages,
     pages_search.SearchPages,
     pages_bulk.BulkPages,
+    pages_advisor.AdvisorPages,
     api_reports.ReportController,
     pages_reports.ReportPages,
 ]

@@ -20,6 +20,7 @@ from server.domain import advisor
 from server.domain.actors import Actor
 from server.domain.advisor import Advice, Rules
 from server.domain.errors import Conflict, InvalidInput
+from server.domain.reports import ReportFilter
 from server.domain.vocab import Status, Tracking
 from server.services import conversion, local_time, lookup
 from server.settings import get_settings
@@ -30,20 +31,31 @@ DIRECTIONS = ("over", "under")
 
 @dataclass(frozen=True)
 class Query:
-    """The report's filters, as people give them (a location by tag or id, an item by SKU
-    or id)."""
+    """The report's filters, as every report takes them (server/domain/reports.py: the
+    period, a location by tag with everything under it, a category, an item by SKU), and
+    the direction: over (serialized, should be counted), under (the reverse), or both."""
 
-    days: int = advisor.DEFAULT_DAYS
-    category: str | None = None
-    location: str | None = None
-    item: str | None = None
-    direction: str | None = None  # over | under; None: both
+    filter: ReportFilter | None = None  # None: the last 90 days, everything
+    direction: str | None = None
 
 
-def check_days(days: int) -> int:
+def period(f: ReportFilter | None, now: dt.datetime) -> tuple[dt.datetime, dt.datetime, int]:
+    """[since, until) in UTC and the period's length in days (whole days, both ends in)."""
+    if f is None:
+        end = now.date()
+        start = end - dt.timedelta(days=advisor.DEFAULT_DAYS - 1)
+    else:
+        start, end = f.start, f.end
+    since = dt.datetime.combine(start, dt.time(), dt.UTC)
+    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return since, until, (end - start).days + 1
+
+
+def last_days(days: int, now: dt.datetime | None = None) -> ReportFilter:
     if not 1 <= days <= MAX_DAYS:
         raise InvalidInput(f"days must be 1 to {MAX_DAYS}", field="days")
-    return days
+    end = (now or dt.datetime.now(dt.UTC)).date()
+    return ReportFilter(start=end - dt.timedelta(days=days - 1), end=end)
 
 
 def high_value() -> Decimal:
@@ -51,26 +63,29 @@ def high_value() -> Decimal:
 
 
 def rules(days: int, now: dt.datetime) -> Rules:
-    return Rules(high_value=get_settings().high_value, days=days,
-                 today=local_time.site_today(now))
+    return Rules(high_value=high_value(), days=days, today=local_time.site_today(now))
 
 
-async def _scope(q: Query) -> Scope:
+async def _scope(f: ReportFilter | None) -> Scope:
+    if f is None:
+        return Scope()
     ids = None
-    if q.item:
-        ids = [await lookup.item_id(int(q.item) if q.item.isdecimal() else q.item)]
+    if f.item:
+        ids = [await lookup.item_id(int(f.item) if f.item.isdecimal() else f.item)]
     locations = None
-    if q.location:
-        locations = await places_repo.subtree_ids(await lookup.location_id(q.location))
-    return Scope(item_ids=ids, category=q.category or None, location_ids=locations)
+    if f.location:
+        locations = await places_repo.subtree_ids(await lookup.location_id(f.location))
+    return Scope(item_ids=ids, category=f.category or None, location_ids=locations)
 
 
-async def advise_all(scope: Scope, days: int, now: dt.datetime | None = None) -> list[Advice]:
+async def advise_all(scope: Scope, f: ReportFilter | None,
+                     now: dt.datetime | None = None) -> list[Advice]:
     now = now or dt.datetime.now(dt.UTC)
-    r = rules(check_days(days), now)
+    since, until, days = period(f, now)
+    r = rules(days, now)
     assert r.today is not None
-    facts = await advisor_repo.facts(scope, since=now - dt.timedelta(days=days), today=r.today)
-    return [advisor.advise(f, r) for f in facts]
+    facts = await advisor_repo.facts(scope, since=since, until=until, today=r.today)
+    return [advisor.advise(x, r) for x in facts]
 
 
 async def suggestions(q: Query, now: dt.datetime | None = None) -> list[Advice]:
@@ -78,7 +93,7 @@ async def suggestions(q: Query, now: dt.datetime | None = None) -> list[Advice]:
     should be counted), under-tracked (counted, should be serialized or lotted), or both."""
     if q.direction is not None and q.direction not in DIRECTIONS:
         raise InvalidInput("direction must be over or under", field="direction")
-    found = await advise_all(await _scope(q), q.days, now)
+    found = await advise_all(await _scope(q.filter), q.filter, now)
     return [a for a in found if a.change is not None
             and (q.direction is None or a.direction == q.direction)]
 
@@ -90,18 +105,17 @@ async def count_suggestions(now: dt.datetime | None = None) -> dict[str, int]:
     return {"over": over, "under": len(found) - over, "total": len(found)}
 
 
-async def item_advice(item_id: int, days: int = advisor.DEFAULT_DAYS,
+async def item_advice(item_id: int, f: ReportFilter | None = None,
                       now: dt.datetime | None = None) -> Advice:
-    found = await advise_all(Scope(item_ids=[item_id]), days, now)
+    found = await advise_all(Scope(item_ids=[item_id]), f, now)
     if not found:  # archived items are not advised on
         raise Conflict("an archived item gets no tracking advice", code="item_archived")
     return found[0]
 
 
-async def suggested_ids(days: int = advisor.DEFAULT_DAYS,
-                        now: dt.datetime | None = None) -> list[int]:
-    """For the catalog's "advisor suggests a change" filter."""
-    return [a.facts.item_id for a in await advise_all(Scope(), days, now)
+async def suggested_ids(now: dt.datetime | None = None) -> list[int]:
+    """For the catalog's "advisor suggests a change" filter (the last 90 days)."""
+    return [a.facts.item_id for a in await advise_all(Scope(), None, now)
             if a.change is not None]
 
 

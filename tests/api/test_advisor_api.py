@@ -180,7 +180,7 @@ def test_report_filters_by_category_location_item_and_direction(manager, operato
     assert report(manager, limit=1)["total"] == 2 and len(report(manager, limit=1)["rows"]) == 1
     problem(manager.get("/api/v1/reports/advisor", params={"direction": "sideways"}), 422,
             "direction")
-    problem(manager.get("/api/v1/reports/advisor/export", params={"format": "pdf"}), 422,
+    problem(manager.get("/api/v1/reports/advisor", params={"format": "pdf"}), 422,
             "format")
 
 
@@ -190,13 +190,13 @@ def test_exports_hold_exactly_the_filtered_rows(manager, operator):
     units(manager, ties["id"], shelf["tag"], count=2)
     laptops = item(manager, unit_cost="2000", category="IT")
     receive(operator, laptops["id"], shelf["tag"], 3)
-    got = manager.get("/api/v1/reports/advisor/export",
+    got = manager.get("/api/v1/reports/advisor",
                       params={"category": "IT", "format": "csv"})
     assert got.status_code == 200 and got.headers["content-type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
     assert rows[0][:5] == ["SKU", "Name", "Category", "Tracking", "Suggestion"]
     assert [r[0] for r in rows[1:]] == [laptops["sku"]] and rows[1][4] == "serial"
-    got = manager.get("/api/v1/reports/advisor/export",
+    got = manager.get("/api/v1/reports/advisor",
                       params={"direction": "over", "format": "xlsx"})
     assert got.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(got.content), read_only=True).active

@@ -3,25 +3,24 @@ the tracking advisor (server/services/advisor.py)."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
-from litestar import Controller, get, post
+from litestar import Controller, Response, get, post
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 from msgspec import Struct
 
 from server.domain.advisor import Advice
 from server.domain.errors import InvalidInput
+from server.domain.reports import ReportFilter, parse_filter
 from server.http.auth import MANAGE, VIEW
 from server.http.downloads import download, file_download
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In
 from server.services import advisor
 from server.services.spreadsheets import build_xlsx, write_csv
-
-Days = Annotated[int, Parameter(ge=1, le=advisor.MAX_DAYS,
-                                description="the period: the last N days (default 90)")]
 
 
 class AnswerOut(Struct):
@@ -51,7 +50,8 @@ class AdvisorPage(Struct):
     total: int
     limit: int
     offset: int
-    days: int
+    start: str
+    end: str
     high_value: str
 
 
@@ -128,8 +128,21 @@ def export_row(a: Advice) -> list[Any]:
             f.on_hand, f.unit_cost, f.shrink_quantity, f.shrink_value]
 
 
-async def export(rows: list[Advice], fmt: str) -> Stream:
-    name = "tracking-advisor"
+def read_filter(*, start: str | None, end: str | None, days: int | None,
+                category: str | None = None, location: str | None = None,
+                item: str | None = None) -> ReportFilter:
+    """The reports' filters (server/domain/reports.py); `days` counts back from `end`."""
+    today = dt.datetime.now(dt.UTC).date()
+    params = {k: v for k, v in (("start", start), ("end", end), ("category", category),
+                                ("location", location), ("item", item)) if v}
+    if days is not None and not start:
+        last = parse_filter(params, today).end
+        params["start"] = (last - dt.timedelta(days=days - 1)).isoformat()
+    return parse_filter(params, today)
+
+
+async def export(rows: list[Advice], fmt: str, f: ReportFilter) -> Stream:
+    name = f"tracking-advisor-{f.start.isoformat()}-{f.end.isoformat()}"
     if fmt == "csv":
         return download(write_csv(HEADERS, (export_row(a) for a in rows)), f"{name}.csv", "csv")
 
@@ -140,57 +153,53 @@ async def export(rows: list[Advice], fmt: str) -> Stream:
     return file_download(path, f"{name}.xlsx", "xlsx")
 
 
-def check_format(fmt: str) -> str:
-    if fmt not in ("csv", "xlsx"):
-        raise InvalidInput("format must be csv or xlsx", field="format")
-    return fmt
-
-
 class AdvisorController(Controller):
     path = "/api/v1"
     tags = ["reports"]
 
     @get("/reports/advisor", opt=VIEW,
-         summary="Tracking advisor: items to count instead of serialize, or the reverse")
+         summary="Tracking advisor: items to count instead of serialize, or the reverse "
+         "(format=csv|xlsx: every filtered row)")
     async def report(
         self,
+        request: Req,
         limit: Limit = 50,
         offset: Offset = 0,
-        days: Days = 90,
+        start: Annotated[str | None, Parameter(
+            description="first day of the period (default: 90 days before end)")] = None,
+        end: Annotated[str | None, Parameter(description="last day (default: today)")] = None,
+        days: Annotated[int | None, Parameter(
+            ge=1, le=advisor.MAX_DAYS, description="the last N days (instead of start)")] = None,
         category: str | None = None,
         location: Annotated[str | None, Parameter(
-            description="location id or tag: items held in it or anywhere below it")] = None,
-        item: Annotated[str | None, Parameter(description="item id or SKU")] = None,
+            description="location tag: items held in it or anywhere below it")] = None,
+        item: Annotated[str | None, Parameter(description="item SKU")] = None,
         direction: Annotated[str | None, Parameter(
             description="over: serialized items to count; under: counted items to "
             "serialize (or lot); empty: both")] = None,
-    ) -> AdvisorPage:
-        rows = await advisor.suggestions(advisor.Query(
-            days=days, category=category, location=location, item=item, direction=direction))
-        return AdvisorPage(rows=[advice_out(a) for a in rows[offset:offset + limit]],
-                           total=len(rows), limit=limit, offset=offset, days=days,
+        format: Annotated[str, Parameter(
+            description="json (one page), csv or xlsx (every filtered row)")] = "json",
+    ) -> Response[Any]:
+        if format not in ("json", "csv", "xlsx"):
+            raise InvalidInput("format must be json, csv or xlsx", field="format")
+        f = read_filter(start=start, end=end, days=days, category=category,
+                        location=location, item=item)
+        rows = await advisor.suggestions(advisor.Query(f, direction or None))
+        if format != "json":
+            return await export(rows, format, f)
+        page = AdvisorPage(rows=[advice_out(a) for a in rows[offset:offset + limit]],
+                           total=len(rows), limit=limit, offset=offset,
+                           start=f.start.isoformat(), end=f.end.isoformat(),
                            high_value=str(advisor.high_value()))
-
-    @get("/reports/advisor/export", opt=VIEW,
-         summary="The tracking advisor's rows as CSV or XLSX: every row the filters select")
-    async def export(
-        self,
-        days: Days = 90,
-        category: str | None = None,
-        location: str | None = None,
-        item: str | None = None,
-        direction: str | None = None,
-        format: Annotated[str, Parameter(description="csv or xlsx")] = "csv",
-    ) -> Stream:
-        fmt = check_format(format)
-        rows = await advisor.suggestions(advisor.Query(
-            days=days, category=category, location=location, item=item, direction=direction))
-        return await export(rows, fmt)
+        return Response(page)
 
     @get("/items/{item_id:int}/advice", opt=VIEW,
          summary="The tracking checklist of one item: six questions, evidence, recommendation")
-    async def advice(self, item_id: int, days: Days = 90) -> AdviceOut:
-        return advice_out(await advisor.item_advice(item_id, days))
+    async def advice(self, item_id: int, start: str | None = None, end: str | None = None,
+                     days: Annotated[int | None, Parameter(ge=1, le=advisor.MAX_DAYS)] = None,
+                     ) -> AdviceOut:
+        f = read_filter(start=start, end=end, days=days)
+        return advice_out(await advisor.item_advice(item_id, f))
 
     @get("/items/{item_id:int}/conversion-plan", opt=VIEW,
          summary="What changing the item's tracking would do now (the advisor's suggestion "

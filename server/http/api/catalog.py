@@ -15,7 +15,7 @@ from server.http import present
 from server.http import schemas as s
 from server.http.auth import MANAGE, VIEW
 from server.http.paging import Limit, Offset, Req, Sort, actor_of, parse_sort
-from server.services import catalog, conversion, lookup, lots
+from server.services import advisor, catalog, conversion, lookup, lots
 
 
 async def item_out(item_id: int) -> s.ItemOut:
@@ -45,6 +45,11 @@ class ItemController(Controller):
         ] = None,
         archived: bool | None = False,
         low_stock: bool = False,
+        advice: Annotated[
+            str | None,
+            Parameter(description="change: only items the tracking advisor suggests "
+                      "tracking another way (GET /api/v1/reports/advisor says why)"),
+        ] = None,
         sort: Sort = "sku",
     ) -> s.ItemPage:
         if tracking is not None and tracking not in ("quantity", "lot", "serial"):
@@ -61,6 +66,7 @@ class ItemController(Controller):
                 location_ids=loc_ids,
                 archived=archived,
                 low_stock=low_stock,
+                item_ids=await advised_ids(advice),
             ),
             sort=field,
             descending=desc,
@@ -113,6 +119,15 @@ class ItemController(Controller):
             on_checked_out=data.on_checked_out,
         )
         return s.ConvertOut(item=await item_out(item_id), **result)
+
+
+async def advised_ids(advice: str | None) -> list[int] | None:
+    """The catalog's "advisor suggests a change" filter: None when not asked for."""
+    if not advice:
+        return None
+    if advice != "change":
+        raise InvalidInput("advice must be change (or left out)", field="advice")
+    return await advisor.suggested_ids()
 
 
 class LotController(Controller):

@@ -19,7 +19,9 @@ from server.domain.items import FieldType
 from server.domain.tags import Tag, TagKind
 from server.domain.vocab import Condition
 from server.http import present
+from server.http.api.catalog import advised_ids
 from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.pages.advisor import item_panel
 from server.http.pages.bulk import bulk_choices
 from server.http.pages.common import (
     PAGE_SIZE,
@@ -169,6 +171,7 @@ async def item_page(
         custom_names=[f"custom.{f.key}" for f in item.custom_fields],
         **await bulk_choices(request, units=bool(units)),
         added=added,
+        advice=await item_panel(item_id),
     )
 
 
@@ -240,6 +243,7 @@ class CatalogPages(PageBase):
         tracking: str = "",
         category: str = "",
         location: str = "",
+        advice: str = "",
         page_no: int = 1,
     ) -> Template:
         page_no = max(1, page_no)
@@ -256,6 +260,7 @@ class CatalogPages(PageBase):
                 category=category or None,
                 q=q or None,
                 location_ids=loc_ids,
+                item_ids=await advised_ids(advice),
             ),
             sort="sku",
             descending=False,
@@ -268,7 +273,8 @@ class CatalogPages(PageBase):
             items=[present.item(r, []) for r in rows],
             pager=pager(total, page_no),
             locations=await location_choices(),
-            query={"q": q, "tracking": tracking, "category": category, "location": location},
+            query={"q": q, "tracking": tracking, "category": category, "location": location,
+                   "advice": advice},
         )
 
     @post("/items", opt=MANAGE)
