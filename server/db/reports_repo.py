@@ -175,8 +175,9 @@ async def people(ids: set[int]) -> dict[int, dict[str, Any]]:
     return {r["id"]: r for r in rows}
 
 
-async def units_needing_care(scope: Scope) -> list[dict[str, Any]]:
-    """Units in repair or whose condition is not working (still ours)."""
+async def units_needing_care(scope: Scope, limit: int | None = None) -> list[dict[str, Any]]:
+    """Units in repair or whose condition is not working (still ours), the longest
+    waiting first; `limit`: the first few."""
     icond, iargs = _items(scope)
     lcond, largs = _places(scope, "u.location")
     return await fetch(
@@ -186,7 +187,9 @@ async def units_needing_care(scope: Scope) -> list[dict[str, Any]]:
         "LEFT JOIN person p ON p.id = u.custodian "
         f"WHERE {icond} AND {lcond} AND u.collapsed = {{}} "
         "AND (u.status = 'in_repair' OR (u.condition <> 'working' AND u.status IN "
-        f"{ON_HAND})) ORDER BY u.updated_at, u.id", *iargs, *largs, False)
+        f"{ON_HAND})) ORDER BY u.updated_at, u.id"
+        + (" LIMIT {}" if limit is not None else ""),
+        *iargs, *largs, False, *([limit] if limit is not None else []))
 
 
 async def shrinkage(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
@@ -208,3 +211,20 @@ async def shrinkage(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[
         f"AND e.at >= {{}} AND e.at < {{}} AND {icond} AND {ucond} "
         "AND CAST(e.details AS TEXT) LIKE {}",
         start, end, *iargs, *largs, start, end, *iargs, *uargs, '%"status": "lost"%')
+
+
+async def needing_care_count() -> int:
+    """Units in repair or needing repair / damaged (ours): the dashboard's tile."""
+    rows = await fetch(
+        "SELECT COUNT(*) AS n FROM unit u WHERE u.collapsed = {} AND (u.status = 'in_repair' "
+        f"OR (u.condition <> 'working' AND u.status IN {ON_HAND}))", False)
+    return int(rows[0]["n"])
+
+
+async def open_loans_due(before: dt.datetime) -> int:
+    """Open loans (units and quantities) due before `before`."""
+    rows = await fetch(
+        "SELECT (SELECT COUNT(*) FROM unit u WHERE u.status = 'checked_out' AND "
+        "u.collapsed = {} AND u.due_at < {}) + (SELECT COUNT(*) FROM loan n WHERE "
+        "n.status = 'open' AND n.due_at < {}) AS n", False, before, before)
+    return int(rows[0]["n"])

@@ -334,3 +334,32 @@ async def shrinkage(f: ReportFilter) -> Report:
     total = sum((r["value"] for r in rows), Decimal(0))
     return Report("shrinkage", NAMES["shrinkage"], columns, rows,
                   {"value": total, "months": months})
+
+
+@dataclasses.dataclass
+class Morning:
+    """The dashboard's figures: each one a cheap count or a short list."""
+
+    overdue: list[dict[str, Any]]
+    overdue_total: int
+    due_today: list[dict[str, Any]]
+    due_today_total: int
+    needing_care: int
+    care: list[dict[str, Any]]
+
+
+async def morning(now: dt.datetime, end_of_today: dt.datetime, *, lines: int = 6) -> Morning:
+    from server.db import loans_repo
+
+    overdue_rows, overdue_total = await loans_repo.open_loans(overdue_at=now, limit=lines)
+    due_total = await reports_repo.open_loans_due(end_of_today) - overdue_total
+    due_rows, _ = await loans_repo.open_loans(overdue_at=end_of_today, limit=lines,
+                                              offset=overdue_total)
+    late = []
+    for r in overdue_rows:
+        row = _loan_row(r)
+        row["days_overdue"] = rules.days_overdue(row["due_at"], now)
+        late.append(row)
+    care = await reports_repo.units_needing_care(Scope(), limit=lines)
+    return Morning(late, overdue_total, [_loan_row(r) for r in due_rows], max(0, due_total),
+                   await reports_repo.needing_care_count(), care)

@@ -1,40 +1,60 @@
-"""The home page is the dashboard: what is out, what is overdue, low stock, recent activity
-(a bulk change as one line)."""
+"""The home page is a manager's morning page: what is overdue (and by how many days), what
+is due back today, what to reorder, which units need repair, what the tracking advisor
+suggests, and the way into the reports; then recent activity (a bulk change as one line).
+
+It is the first page everybody opens, so each figure is one cheap query: counts and a few
+rows, never a whole report."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from litestar import get
 from litestar.response import Template
 
 from server.db import items_repo
 from server.db.items_repo import ItemFilter
+from server.domain.reports import suggested_order
 from server.http import present
 from server.http.auth import VIEW
 from server.http.pages.common import PageBase, Req, page
 from server.http.pages.timeline import recent_activity
-from server.services import loans
+from server.services import advisor, loans, reports
+
+LINES = 6
+
+
+def end_of_local_day(now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    local = now.astimezone(zone)
+    midnight = dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time(), zone)
+    return midnight.astimezone(dt.UTC)
 
 
 class DashboardPages(PageBase):
     @get("/", opt=VIEW)
     async def dashboard(self, request: Req) -> Template:
-        out, out_total = await loans.open_loans(limit=8)
-        overdue, overdue_total = await loans.open_loans(overdue=True, limit=8)
+        now = dt.datetime.now(dt.UTC)
+        zone = present.viewer_zone(request.scope.get("user"),
+                                   request.cookies.get(present.TZ_COOKIE))
+        day = await reports.morning(now, end_of_local_day(now, zone), lines=LINES)
+        out, out_total = await loans.open_loans(limit=LINES)
         low_rows, low_total = await items_repo.list_items(
-            ItemFilter(low_stock=True), sort="sku", descending=False, limit=8, offset=0
+            ItemFilter(low_stock=True), sort="sku", descending=False, limit=LINES, offset=0
         )
-        _, item_total = await items_repo.list_items(
-            ItemFilter(), sort="id", descending=False, limit=1, offset=0
-        )
+        low = []
+        for r in low_rows:
+            item = present.item(r, [])
+            low.append({"item": item, "order": suggested_order(int(r["count"]),
+                                                               int(r["reorder_point"]))})
+        advice = await advisor.count_suggestions(now)
         return page(
             request,
             "home.html",
+            day=day,
             out=out,
             out_total=out_total,
-            overdue=overdue,
-            overdue_total=overdue_total,
-            low=[present.item(r, []) for r in low_rows],
+            low=low,
             low_total=low_total,
-            item_total=item_total,
-            recent=await recent_activity(lines=12),
+            advice=advice,
+            recent=await recent_activity(lines=10),
         )
