@@ -294,10 +294,13 @@ def _number_patterns(decimal_comma: bool) -> tuple[re.Pattern[str], str, str]:
 
 
 _NUMBERS = {False: _number_patterns(False), True: _number_patterns(True)}
+_PLAIN = re.compile(r"-?[0-9]{1,15}")  # the same in every convention
 
 
 def parse_decimal(text: str, decimal_comma: bool = False) -> Decimal:
     """A number as people write it, with the declared decimal mark. Raises _Bad."""
+    if _PLAIN.fullmatch(text):
+        return Decimal(text)
     raw = text.strip()
     s = raw.translate(_SPACES) if any(c in raw for c in " \u00a0\u202f\u2009") else raw
     s = s.strip(_CURRENCY) if s and (s[0] in _CURRENCY or s[-1] in _CURRENCY) else s
@@ -339,6 +342,11 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
 def parse_date(text: str, day_first: bool = False) -> dt.date:
     """A date in ISO form or in the declared day/month order. Raises _Bad."""
     s = text.strip()
+    if len(s) == 10 and s[4] == "-" and s[7] == "-":
+        try:
+            return dt.date(int(s[:4]), int(s[5:7]), int(s[8:]))
+        except ValueError:
+            pass
     order = "day/month" if day_first else "month/day"
     if m := _ISO.fullmatch(s):
         try:
@@ -396,7 +404,9 @@ _CONDITION = {
 
 def _enum(table: Mapping[str, Any], said: Sequence[str]) -> Callable[[str, Options], Any]:
     def parse(text: str, options: Options) -> Any:
-        found = table.get(_words(text))
+        found = table.get(text)
+        if found is None:
+            found = table.get(_words(text))
         if found is None:
             raise _Bad(f"{text.strip()} is not one of: {', '.join(said)}")
         return found
@@ -410,8 +420,11 @@ def _limit(key: str, text: str) -> str:
     return text
 
 
+_CONTROL = re.compile(r"[\x00-\x1f]")
+
+
 def _printable(text: str) -> str:
-    if any(ord(c) < 32 for c in text):
+    if _CONTROL.search(text):
         raise _Bad("holds a control character (a tab or line break?)")
     return text
 
@@ -427,22 +440,23 @@ def _sku(text: str, options: Options) -> str:
     return s
 
 
-def _text_of(key: str) -> Callable[[str, Options], str]:
+def _text_of(key: str, printable: bool = False) -> Callable[[str, Options], str]:
+    most = max_chars(key) or MAX_CELL
+    control = _CONTROL.search
+
     def parse(text: str, options: Options) -> str:
-        return _limit(key, text.strip())
+        text = text.strip()
+        if len(text) > most:
+            raise _Bad(f"at most {most:,} characters (this has {len(text):,})")
+        if printable and control(text):
+            raise _Bad("holds a control character (a tab or line break?)")
+        return text
     return parse
 
 
-def _name(text: str, options: Options) -> str:
-    return _limit("name", _printable(text.strip()))
-
-
-def _serial(text: str, options: Options) -> str:
-    return _limit("serial", _printable(text.strip()))
-
-
-def _lot(text: str, options: Options) -> str:
-    return _limit("lot", _printable(text.strip()))
+_name = _text_of("name", printable=True)
+_serial = _text_of("serial", printable=True)
+_lot = _text_of("lot", printable=True)
 
 
 def _int(text: str, options: Options) -> int:
@@ -462,7 +476,13 @@ _CENT = Decimal("0.01")
 _MAX_MONEY = Decimal("9999999999.99")  # Numeric(12, 2)
 
 
+_PLAIN_MONEY = {False: re.compile(r"[0-9]{1,10}(?:\.[0-9]{1,2})?"),
+                True: re.compile(r"[0-9]{1,10}(?:,[0-9]{1,2})?")}
+
+
 def _money(text: str, options: Options) -> Decimal:
+    if _PLAIN_MONEY[options.decimal_comma].fullmatch(text):  # the common case
+        return Decimal(text.replace(",", ".")).quantize(_CENT)
     value = parse_decimal(text, options.decimal_comma)
     if value < 0:
         raise _Bad(f"{text.strip()} is below zero")
@@ -486,11 +506,32 @@ def _bool(text: str, options: Options) -> bool:
     raise _Bad(f"{text.strip()} is not yes or no")
 
 
+_UNIT_TAG = re.compile(r"U-([0-9]{6,})([0-9])")
+_DAMM = ((0, 3, 1, 7, 5, 9, 8, 6, 4, 2), (7, 0, 9, 2, 1, 5, 4, 8, 6, 3),
+         (4, 2, 0, 6, 8, 7, 1, 3, 5, 9), (1, 7, 5, 0, 9, 8, 3, 4, 2, 6),
+         (6, 1, 2, 3, 0, 4, 5, 9, 7, 8), (3, 6, 7, 4, 2, 0, 9, 5, 8, 1),
+         (5, 8, 6, 9, 7, 2, 0, 1, 3, 4), (8, 9, 4, 5, 3, 6, 2, 0, 1, 7),
+         (9, 4, 3, 8, 6, 1, 7, 2, 0, 5), (2, 5, 8, 1, 4, 3, 6, 7, 9, 0))
+_U_INTERIM = 0
+for _d in "85":  # str(ord("U")): the tag's kind is folded into its check digit (tags.py)
+    _U_INTERIM = _DAMM[_U_INTERIM][int(_d)]
+
+
 def _tag(text: str, options: Options) -> str:
+    m = _UNIT_TAG.fullmatch(text)
+    if m is not None:  # the common case, checked here without building a Tag
+        digits, check = m.groups()
+        if (len(digits) == 6 or digits[0] != "0") and digits != "000000":
+            interim = _U_INTERIM
+            for d in digits:
+                interim = _DAMM[interim][ord(d) - 48]
+            if interim == ord(check) - 48:
+                return text
     try:
         tag = Tag.parse(text)
     except DomainError as e:
-        raise _Bad(e.message) from None
+        shown = text.strip()
+        raise _Bad(e.message if shown in e.message else f"{shown}: {e.message}") from None
     if tag.kind is not TagKind.UNIT:
         raise _Bad(f"{tag} is a {tag.kind.noun} tag, not a unit's")
     return str(tag)
@@ -619,8 +660,7 @@ def _fields(text: str, options: Options) -> tuple[CustomField, ...]:
     return parse_custom_fields(text)
 
 
-def _custom_text(text: str, options: Options) -> str:
-    return _limit("custom", text.strip())
+_custom_text = _text_of("custom")
 
 
 def custom_value(definition: CustomField, text: str, options: Options) -> Any:
@@ -676,10 +716,31 @@ _PARSERS: dict[str, Callable[[str, Options], Any]] = {
 }
 
 
+def _memo(parse: Callable[[str, Options], Any]) -> Callable[[str, Options], Any]:
+    """`parse` remembering its answers: dates, paths and amounts repeat down a column."""
+    cache: dict[tuple[str, bool, bool], Any] = {}
+
+    def parse_memo(text: str, options: Options) -> Any:
+        key = (text, options.day_first, options.decimal_comma)
+        found = cache.get(key, cache)
+        if found is not cache:
+            return found
+        value = parse(text, options)
+        if len(cache) >= 50_000:
+            cache.clear()
+        cache[key] = value
+        return value
+    return parse_memo
+
+
+_MEMO = frozenset({"date", "decimal", "path", "int", "count", "list", "fields"})
+
+
 def _parser(f: Field) -> Callable[[str, Options], Any]:
     if f.type == "text":
         return _text_of(f.key)
-    return _PARSERS[f.type]
+    parse = _PARSERS[f.type]
+    return _memo(parse) if f.type in _MEMO else parse
 
 
 _BY_KEY: dict[str, dict[str, tuple[Field, Callable[[str, Options], Any]]]] = {
@@ -700,49 +761,72 @@ def parse_row(kind: str, number: int, cells: Sequence[str], mapping: Mapping[int
     caller knows the item's, types custom values; otherwise they stay text.
     Cell text is taken as it is: CSV cells are restored (server.domain.cells) by the
     reader."""
-    fields = _BY_KEY[kind]
+    plan = _plan(kind, mapping, headers, custom_fields)
     values: dict[str, Any] = {}
-    problems: list[Problem] = []
+    problems: list[Problem] | None = None
     flagged = cells if isinstance(cells, FlaggedCells) else None
-
-    def column(i: int, f: Field) -> str:
-        if headers is not None and i < len(headers) and headers[i].strip():
-            return headers[i].strip()
-        return f.label or mapping.get(i, "").removeprefix(CUSTOM)
-
-    if flagged is not None and flagged.row_trouble:
-        problems.extend(Problem(number, "", why) for why in flagged.row_trouble)
+    if flagged is not None:
+        problems = [Problem(number, "", why) for why in flagged.row_trouble]
     width = len(cells)
-    parse: Callable[[str, Options], Any]
-    for i, key in mapping.items():
-        found = fields.get(key)
-        if found is None:
-            if not key.startswith(CUSTOM):
-                raise ValueError(f"{key!r} is not a column of {kind}")
-            f, parse = _CUSTOM_FIELD, _custom_text
-            definition = (custom_fields or {}).get(key.removeprefix(CUSTOM))
-            if definition is not None:
-                f = Field(key, definition.label, (), "custom", definition.required)
-                parse = _custom_parser(definition)
-        else:
-            f, parse = found
+    for i, key, column, parse, required in plan:
         if flagged is not None and i in flagged.cells_trouble:
-            problems.append(Problem(number, column(i, f), flagged.cells_trouble[i]))
+            problems.append(Problem(number, column, flagged.cells_trouble[i]))  # type: ignore[union-attr]
             continue
         text = cells[i] if i < width else ""
         if not text or text.isspace():
-            if f.required:
-                problems.append(Problem(number, column(i, f), "is empty"))
+            if required:
+                problems = problems or []
+                problems.append(Problem(number, column, "is empty"))
             values[key] = None
             continue
         try:
             values[key] = parse(text, options)
         except _Bad as e:
-            problems.append(Problem(number, column(i, f), str(e)))
+            problems = problems or []
+            problems.append(Problem(number, column, str(e)))
     if problems:
         return problems
-    problems = _row_checks(kind, number, values, mapping, headers)
-    return problems or ParsedRow(number, values)
+    if kind == "units":
+        problems = _row_checks(kind, number, values, mapping, headers)
+        if problems:
+            return problems
+    return ParsedRow(number, values)
+
+
+_Step = tuple[int, str, str, Callable[[str, Options], Any], bool]
+_PLANS: dict[Any, list[_Step]] = {}
+
+
+def _plan(kind: str, mapping: Mapping[int, str], headers: Sequence[str] | None,
+          custom_fields: Mapping[str, CustomField] | None) -> list[_Step]:
+    """What parse_row does for each mapped column, worked out once per mapping."""
+    cache_key = (kind, tuple(mapping.items()), None if headers is None else tuple(headers),
+                 None if not custom_fields else tuple(custom_fields.items()))
+    plan = _PLANS.get(cache_key)
+    if plan is not None:
+        return plan
+    fields = _BY_KEY[kind]
+    plan = []
+    for i, key in mapping.items():
+        found = fields.get(key)
+        if found is not None:
+            f, parse = found
+        elif key.startswith(CUSTOM):
+            f, parse = Field(key, key.removeprefix(CUSTOM), (), "custom"), _custom_text
+            definition = (custom_fields or {}).get(key.removeprefix(CUSTOM))
+            if definition is not None:
+                f = Field(key, definition.label, (), "custom", definition.required)
+                parse = _custom_parser(definition)
+        else:
+            raise ValueError(f"{key!r} is not a column of {kind}")
+        column = f.label
+        if headers is not None and i < len(headers) and headers[i].strip():
+            column = headers[i].strip()
+        plan.append((i, key, column, parse, f.required))
+    if len(_PLANS) > 64:
+        _PLANS.clear()
+    _PLANS[cache_key] = plan
+    return plan
 
 
 def _custom_parser(d: CustomField) -> Callable[[str, Options], Any]:
@@ -758,14 +842,14 @@ def _row_checks(kind: str, number: int, values: dict[str, Any], mapping: Mapping
     out = []
     status = values.get("status")
     if "custodian" in values and "status" in values:
-        col = _header_of("custodian", kind, mapping, headers)
-        if status is Status.CHECKED_OUT and values["custodian"] is None:
-            out.append(Problem(number, col, "is empty but the status is checked out: say who "
-                                             "has it"))
-        elif values["custodian"] is not None and status not in (None, Status.CHECKED_OUT):
-            out.append(Problem(number, col, f"names {values['custodian']} but the status is "
-                                             f"{_words(status.value)}: a unit has a custodian "
-                                             "only while checked out"))
+        custodian = values["custodian"]
+        if status is Status.CHECKED_OUT and custodian is None:
+            out.append(Problem(number, _header_of("custodian", kind, mapping, headers),
+                               "is empty but the status is checked out: say who has it"))
+        elif custodian is not None and status not in (None, Status.CHECKED_OUT):
+            out.append(Problem(number, _header_of("custodian", kind, mapping, headers),
+                               f"names {custodian} but the status is {_words(status.value)}: "
+                               "a unit has a custodian only while checked out"))
     return out
 
 
