@@ -32,6 +32,8 @@ class Settings:
     kiosk_pin: str = ""  # TAGTRACK_KIOSK_PIN: leaves kiosk mode (else a manager's login only)
     time_zone: str = "UTC"  # TAGTRACK_TIME_ZONE: times for users with no zone of their own
     # (and no browser that said its zone), and plain dates given to the API
+    import_max_bytes: int = 100_000_000  # TAGTRACK_IMPORT_MAX_BYTES: the largest upload to
+    # import (413 beyond it, before the rest is read)
     high_value: Decimal = Decimal("500")  # TAGTRACK_HIGH_VALUE: a unit cost from which the
     # tracking advisor calls an item high value (in the site's currency)
 
@@ -78,6 +80,7 @@ def _from_env(env: os._Environ[str] | dict[str, str]) -> Settings:
         loan_days=_loan_days(env),
         kiosk_pin=env.get("TAGTRACK_KIOSK_PIN", "").strip(),
         time_zone=_time_zone(env),
+        import_max_bytes=_count(env, "TAGTRACK_IMPORT_MAX_BYTES", 100_000_000, 1),
         high_value=_high_value(env),
         secure_cookies=public.startswith("https://"),
     )

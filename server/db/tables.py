@@ -268,3 +268,43 @@ class AuthFailure(Table, tablename="auth_failure"):
 
 
 ALL_TABLES.append(AuthFailure)
+
+
+class ImportRun(Table, tablename="import_run"):
+    """One spreadsheet checked (dry run) or applied (commit) as one change: what was asked
+    (kind, file, options, mapping), how far it got (rows_done of rows_total), and what it
+    found (counts per kind and outcome, the errors, the field changes of updates).
+    `stored_file` is the upload kept in the data directory, so that a dry run's file can
+    be committed and its rejected rows downloaded later (migration 2026-11-29T15:10)."""
+
+    kind = Varchar(length=20)
+    file_name = Varchar(length=255, default="")
+    stored_file = Varchar(length=500, default="")
+    status = Varchar(length=20, default="queued")
+    dry_run = Boolean(default=True)
+    options = JSON(default="{}")
+    mapping = JSON(default="{}")
+    counts = JSON(default="{}")
+    errors = JSON(default="[]")
+    error_count = Integer(default=0)
+    changes = JSON(default="[]")
+    rows_total = Integer(default=0)
+    rows_done = Integer(default=0)
+    message = Text(default="")
+    user_id = Integer(null=True, default=None)
+    username = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+    finished_at = Timestamptz(null=True, default=None)
+
+
+class ImportMapping(Table, tablename="import_mapping"):
+    """A mapping saved by name for one kind: column header -> field key."""
+
+    kind = Varchar(length=20)
+    name = Varchar(length=100)
+    columns = JSON(default="{}")
+    created_by = Varchar(length=100, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES.extend([ImportRun, ImportMapping])

@@ -33,6 +33,9 @@ from server.http.api import (
     events as api_events,
 )
 from server.http.api import (
+    imports as api_imports,
+)
+from server.http.api import (
     kiosk as api_kiosk,
 )
 from server.http.api import (
@@ -136,6 +139,8 @@ CONTROLLERS: list[Any] = [
     api_kiosk.KioskController,
     api_labels.LabelController,
     api_admin.AdminController,
+    api_imports.ImportController,
+    api_imports.ImportMappingController,
     api_advisor.AdvisorController,
     PageController,
     HealthController,

@@ -17,6 +17,7 @@ from litestar.response import Template
 
 from server.db import history_repo, places_repo
 from server.domain.errors import InvalidInput, NotFound
+from server.domain.import_plan import source as import_source
 from server.domain.timezones import format_date
 from server.http import present
 from server.http.auth import VIEW
@@ -108,6 +109,7 @@ async def describe(row: dict[str, Any], names: Names) -> dict[str, Any]:
         "from_person": await _who(names, e.from_person),
         "to_person": await _who(names, e.to_person),
         "changes": e.details.get("changes") or {},
+        "source": import_source(e.details),  # "imported from stock-2026.xlsx, row 418"
         "group": None,
     }
 
