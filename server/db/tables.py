@@ -308,3 +308,29 @@ class ImportMapping(Table, tablename="import_mapping"):
 
 
 ALL_TABLES.extend([ImportRun, ImportMapping])
+
+
+class UnitCustody(Table, tablename="unit_custody"):
+    """Utilization summary (migration 2026-11-29T15:20, kept by triggers on `event`): one
+    check-out of a unit (id = its event's id) and when it ended, in UTC epoch seconds."""
+
+    id = BigInt(primary_key=True)
+    unit_id = Integer()
+    item_id = Integer()
+    person_id = Integer(null=True, default=None)
+    out_s = BigInt()
+    in_s = BigInt(null=True, default=None)
+
+
+class UnitActivity(Table, tablename="unit_activity"):
+    """Utilization summary (migration 2026-11-29T15:20, kept by triggers on `event` and
+    `scan_log`): when a unit last moved and was last seen, in UTC epoch seconds."""
+
+    unit_id = Integer(primary_key=True)
+    item_id = Integer()
+    created_s = BigInt()
+    moved_s = BigInt()
+    seen_s = BigInt()
+
+
+ALL_TABLES.extend([UnitCustody, UnitActivity])

@@ -33,6 +33,9 @@ from server.http.api import (
     events as api_events,
 )
 from server.http.api import (
+    exports as api_exports,
+)
+from server.http.api import (
     imports as api_imports,
 )
 from server.http.api import (
@@ -55,6 +58,9 @@ from server.http.api import (
 )
 from server.http.api import (
     reports as api_reports,
+)
+from server.http.api import (
+    reports_utilization as api_utilization,
 )
 from server.http.api import (
     units as api_units,
@@ -87,6 +93,9 @@ from server.http.pages import (
 )
 from server.http.pages import (
     dashboard as pages_dashboard,
+)
+from server.http.pages import (
+    exports as pages_exports,
 )
 from server.http.pages import (
     labels as pages_labels,
@@ -130,10 +139,12 @@ CONTROLLERS: list[Any] = [
     api_scans.ScanController,
     api_stock.StockController,
     api_loans.LoanController,
+    api_utilization.UtilizationController,
     api_audits.AuditController,
     api_places.LocationController,
     api_places.PersonController,
     api_events.EventController,
+    api_exports.ExportController,
     api_users.UserController,
     api_users.TokenController,
     api_kiosk.KioskController,
@@ -158,6 +169,7 @@ CONTROLLERS: list[Any] = [
     pages_lots.LotPages,
     pages_timeline.HistoryPages,
     pages_search.SearchPages,
+    pages_exports.ExportPages,
     pages_bulk.BulkPages,
     pages_advisor.AdvisorPages,
     api_reports.ReportController,

@@ -17,6 +17,7 @@ from server.db.engine import current_engine, is_postgres
 from server.db.tables import Event
 from server.domain import chain
 from server.domain.ledger import LoanState, LotState, State, UnitState, compare, replay
+from server.services.utilization import SummaryCheck
 
 MAX_BREAKS = 20  # chain breaks listed; the first is the one to look at
 
@@ -36,15 +37,17 @@ async def check(since: chain.Head | None = None) -> Report:
     walk = chain.Walk()
     if since is not None:
         walk.expect_head(since)
+    usage = SummaryCheck()  # the utilization summaries (migration 2026-11-29T15:20)
     async with current_engine().transaction():
         if is_postgres():  # one snapshot for the events and the tables
             await Event.raw("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        events = [ledger.ledger_event(row) async for row in _fed(walk)]
+        events = [ledger.ledger_event(row) async for row in _fed(walk, usage)]
         rebuilt = replay(events)
         units = await history_repo.unit_states()
         stock = await stock_repo.all_rows()
         loans = await loans_repo.all_loans()
         lots = await lots_repo.all_lots()
+        usage_problems = await usage.problems()
     actual = State(
         units={uid: UnitState(item_id=r["item"], location_id=r["location"],
                               custodian_id=r["custodian"], status=r["status"],
@@ -58,12 +61,13 @@ async def check(since: chain.Head | None = None) -> Report:
     breaks = [b.message for b in walk.finish()]
     if len(breaks) > MAX_BREAKS:
         breaks[MAX_BREAKS:] = [f"... and {len(breaks) - MAX_BREAKS} more breaks of the chain"]
-    return Report(breaks + compare(rebuilt, actual), walk.head())
+    return Report(breaks + compare(rebuilt, actual) + usage_problems, walk.head())
 
 
-async def _fed(walk: chain.Walk) -> AsyncIterator[dict[str, Any]]:
+async def _fed(walk: chain.Walk, usage: SummaryCheck) -> AsyncIterator[dict[str, Any]]:
     async for row in ledger.walk():
         walk.feed(row)
+        usage.feed(row)
         yield row
 
 
