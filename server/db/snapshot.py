@@ -89,9 +89,10 @@ def _declared_kind(declared: str, scale: int | None = None) -> str | None:
 
 
 def _shape(name: str, columns: Sequence[tuple[str, str, int | None]],
-           parents: dict[str, list[str]], known: dict[str, dict[str, str]]) -> TableShape:
+           parents: dict[str, list[str]], known: dict[str, dict[str, str]],
+           primary: Sequence[str]) -> TableShape:
     """columns: (name, declared type, numeric scale); parents: referenced table -> the
-    referencing columns."""
+    referencing columns; primary: the primary key's columns."""
     kinds = []
     declared_by = known.get(name, {})
     for column, declared, scale in columns:
@@ -104,7 +105,9 @@ def _shape(name: str, columns: Sequence[tuple[str, str, int | None]],
     return TableShape(name=name, columns=names, kinds=tuple(kinds),
                       parents=frozenset(p for p in parents if p != name),
                       self_refs=tuple(parents.get(name, ())),
-                      key="id" if "id" in names else None)
+                      order=tuple(primary),
+                      key=primary[0] if len(primary) == 1 and kinds[names.index(primary[0])]
+                      == "int" else None)
 
 
 def _ident(name: str) -> str:
@@ -112,7 +115,9 @@ def _ident(name: str) -> str:
 
 
 def _select(shape: TableShape) -> str:
-    order = f" ORDER BY {_ident(shape.key)}" if shape.key else ""
+    by = ", ".join(map(_ident, shape.order)) if shape.order else \
+        ", ".join(str(i) for i in range(1, len(shape.columns) + 1))
+    order = f" ORDER BY {by}"
     return f"SELECT {', '.join(map(_ident, shape.columns))} FROM {_ident(shape.name)}{order}"
 
 
@@ -134,12 +139,13 @@ class SqliteDatabase:
         for name in names:
             if name in SKIPPED:
                 continue
-            columns = [(r[1], r[2] or "", None) for r in
-                       self.conn.execute(f"PRAGMA table_info({_ident(name)})")]
+            info = self.conn.execute(f"PRAGMA table_info({_ident(name)})").fetchall()
+            columns = [(r[1], r[2] or "", None) for r in info]
+            primary = [r[1] for r in sorted(info, key=lambda r: r[5]) if r[5]]
             parents: dict[str, list[str]] = {}
             for fk in self.conn.execute(f"PRAGMA foreign_key_list({_ident(name)})"):
                 parents.setdefault(fk[2], []).append(fk[3])
-            shapes.append(_shape(name, columns, parents, known))
+            shapes.append(_shape(name, columns, parents, known, primary))
         return dependency_order(shapes)
 
     async def shapes(self) -> list[TableShape]:
@@ -264,6 +270,15 @@ class PostgresDatabase:
             "a.attname AS col FROM pg_constraint c JOIN pg_attribute a "
             "ON a.attrelid = c.conrelid AND a.attnum = ANY (c.conkey) "
             "WHERE c.contype = 'f' AND c.connamespace = current_schema()::regnamespace")
+        keys = await self.conn.fetch(
+            "SELECT i.indrelid::regclass::text AS t, a.attname AS col FROM pg_index i "
+            "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey) "
+            "JOIN pg_class c ON c.oid = i.indrelid "
+            "WHERE i.indisprimary AND c.relnamespace = current_schema()::regnamespace "
+            "ORDER BY array_position(i.indkey::int2[], a.attnum)")
+        primary: dict[str, list[str]] = {}
+        for r in keys:
+            primary.setdefault(r["t"].strip('"'), []).append(r["col"])
         columns: dict[str, list[tuple[str, str, int | None]]] = {}
         for r in cols:
             columns.setdefault(r["table_name"], []).append(
@@ -272,7 +287,8 @@ class PostgresDatabase:
         for r in fks:
             child, parent = r["child"].strip('"'), r["parent"].strip('"')
             parents.setdefault(child, {}).setdefault(parent, []).append(r["col"])
-        return dependency_order(_shape(name, cs, parents.get(name, {}), known)
+        return dependency_order(_shape(name, cs, parents.get(name, {}), known,
+                                       primary.get(name, []))
                                 for name, cs in columns.items() if name not in SKIPPED)
 
     async def migrations(self) -> list[str]:

@@ -135,7 +135,8 @@ class TableShape:
     kinds: tuple[str, ...]
     parents: frozenset[str] = frozenset()
     self_refs: tuple[str, ...] = ()
-    key: str | None = "id"  # the column rows are read in order of, if any
+    order: tuple[str, ...] = ()  # the primary key: rows are read in its order
+    key: str | None = None  # the primary key when it is one integer column (an id)
 
     def kind_of(self) -> dict[str, str]:
         return dict(zip(self.columns, self.kinds, strict=True))

@@ -105,3 +105,32 @@ def varied_catalog(api: Any) -> dict[str, Any]:
     keys["key-out"] = (body, ok(api.post("/api/v1/scans", json=body)))
     return {"shelf": shelf, "site": site, "room": room, "laptops": laptops, "units": made,
             "ties": ties, "keys": keys}
+
+
+@contextlib.contextmanager
+def server_on(url: str, tmp: Path) -> Iterator[str]:
+    """A real server process on the database at `url` (already migrated, with its users);
+    its base URL."""
+    from tests.integration.servers import Servers, env_for
+
+    tmp.mkdir(parents=True, exist_ok=True)
+    servers = Servers(env=env_for(url, tmp), log_dir=tmp)
+    try:
+        servers.start(1)
+        yield servers.urls[0]
+    finally:
+        servers.stop()
+
+
+def replay(base: str, token: str, keys: dict[str, tuple[dict[str, Any], Any]]) -> None:
+    """Send every scan again with its key: each must get its first answer back, marked as
+    a replay."""
+    import httpx
+
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"},
+                      timeout=10) as client:
+        for key, (body, first) in keys.items():
+            again = client.post("/api/v1/scans", json=body)
+            assert again.status_code == 200, (key, again.text)
+            assert again.headers.get("idempotent-replay") == "true", key
+            assert again.json() == first, key
