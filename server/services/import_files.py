@@ -56,7 +56,7 @@ from server.domain.cells import restore
 from server.domain.errors import InvalidInput
 from server.domain.imports import MAX_CELL, FlaggedCells, Options
 
-MAX_LINE = 4 * 1024 * 1024  # characters in one physical CSV line
+MAX_LINE = 16 * 1024 * 1024  # characters in one physical CSV line
 SNIFF_LINES = 50
 DELIMITERS = (",", ";", "\t")
 # Zip bombs: a member that unpacks to more than MAX_RATIO times its packed size (real
@@ -268,8 +268,8 @@ class _CsvTable(Table):
                 return
             self._chars += len(line)
             if len(line) == MAX_LINE and not line.endswith(("\n", "\r")):
-                raise _refuse(f"row {self._number + 1:,} has a line longer than "
-                              f"{MAX_LINE:,} characters: is it a CSV file?")
+                raise _refuse(f"row {self._number + 1:,} has more than {MAX_LINE:,} "
+                              "characters without a line break: is it a CSV file?")
             yield line
 
     def _next(self) -> list[str] | None:
@@ -301,12 +301,12 @@ class _CsvTable(Table):
             if not record or (len(record) == 1 and not record[0].strip()):
                 continue
             cells = [restore(c) if c[:1] == "'" else c for c in record]
+            if not any(cells) or not "".join(cells).strip():
+                continue
             n = len(cells)
             long = max(map(len, cells)) > MAX_CELL
             if n == width and not long:
                 yield self._number, cells
-                continue
-            if not any(c.strip() for c in cells):
                 continue
             if n > width and not any(c.strip() for c in cells[width:]):
                 cells, n = cells[:width], width
@@ -585,18 +585,14 @@ class _XlsxTable(Table):
         width = len(self.headers)
         for number, cells in self._rows:
             self._done_rows = number
+            fitted = _fit(cells, width)
+            trouble = None
             if isinstance(cells, FlaggedCells):
-                if not any(c.strip() for c in cells) and not cells.cells_trouble:
-                    continue
-                trouble = {i: why for i, why in cells.cells_trouble.items() if i < width}
-                cells = FlaggedCells(_fit(cells, width), cells_trouble=trouble)
-                if not trouble:
-                    cells = list(cells)
-                yield number, cells
-                continue
-            if not any(c.strip() for c in cells):
-                continue
-            yield number, _fit(cells, width)
+                trouble = {i: why for i, why in cells.cells_trouble.items() if 0 <= i < width}
+            if trouble:
+                yield number, FlaggedCells(fitted, cells_trouble=trouble)
+            elif any(fitted) and "".join(fitted).strip():
+                yield number, fitted
 
     def fraction_read(self) -> float:
         if self.total_rows:
@@ -801,7 +797,7 @@ def _normpath(part: str) -> str:
 
 def _fit(cells: list[str], width: int) -> list[str]:
     if len(cells) == width:
-        return cells
+        return list(cells) if isinstance(cells, FlaggedCells) else cells
     if len(cells) > width:
         return cells[:width]
     return cells + [""] * (width - len(cells))
