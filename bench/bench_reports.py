@@ -61,10 +61,10 @@ def _rounds(now_s: int) -> list[tuple[str, str]]:
     span = HISTORY_DAYS * DAY
 
     def out_t(k: int) -> str:  # the k-th lending of a unit: spread over the history
-        return f"({now_s} - ((u.id * {7919 + k * 104729}) % {span // (k + 1)}) - {k * span // 2})"
+        return f"({now_s} - ((CAST(u.id AS BIGINT) * {7919 + k * 104729}) % {span // (k + 1)}) - {k * span // 2})"
 
     def in_t(k: int) -> str:  # back 1 to 60 days later (not yet, for some: still out)
-        return f"({out_t(k)} + ((u.id * 31) % {60 * DAY}) + {DAY})"
+        return f"({out_t(k)} + ((CAST(u.id AS BIGINT) * 31) % {60 * DAY}) + {DAY})"
 
     once = "u.id % 5 IN (0, 1, 2)"
     twice = "u.id % 5 = 2"

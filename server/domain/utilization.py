@@ -157,6 +157,14 @@ def peak(custody: Iterable[Custody], p: Period, zone: ZoneInfo) -> Peak:
     return Peak(best, len(_local_days(stretches, zone)) if best else 0)
 
 
+def peak_of_stretches(stretches: Sequence[tuple[int, int, int]], zone: ZoneInfo) -> Peak:
+    """The peak from the stretches [start, end) at the peak count (see peak_stretches in
+    server/db/utilization_repo.py, which finds them in SQL the way `peak` does here)."""
+    if not stretches:
+        return Peak(0, 0)
+    return Peak(stretches[0][2], len(_local_days([(a, b) for a, b, _ in stretches], zone)))
+
+
 def daily_peaks(custody: Iterable[Custody], p: Period, zone: ZoneInfo
                 ) -> list[tuple[dt.date, int]]:
     """The most units out at once on each local day of the period (for a chart)."""

@@ -121,6 +121,9 @@ from server.http.pages import (
 from server.http.pages import (
     units as pages_units,
 )
+from server.http.pages import (
+    reports_utilization as pages_utilization,
+)
 from server.http.pages.common import app_http_error, app_server_error
 from server.http.pages.login import HealthController, PageController
 from server.http.pages.scan import ScanPageController
@@ -140,6 +143,7 @@ CONTROLLERS: list[Any] = [
     api_stock.StockController,
     api_loans.LoanController,
     api_utilization.UtilizationController,
+    pages_utilization.UtilizationPages,
     api_audits.AuditController,
     api_places.LocationController,
     api_places.PersonController,

@@ -65,36 +65,27 @@ def _period(r: Resolved) -> dict[str, Any]:
 
 async def items(r: Resolved, zone: ZoneInfo, *, everything: bool = False) -> dict[str, Any]:
     """A page of items, most time out first (then by name); `everything`: all of them."""
-    p, s = r.period, r.scope
-    out = await utilization_repo.out_by_item(p, s)
-    candidates = await utilization_repo.items_in_scope(s)
-    candidates.sort(key=lambda i: (-out.get(int(i["id"]), 0), i["name"].lower(), i["id"]))
-    page = candidates if everything else \
-        candidates[r.offset:r.offset + r.limit]
-    rows = await item_rows(page, out, r, zone)
-    return {"view": "items", "period": _period(r), "total": len(candidates),
-            "limit": r.limit, "offset": 0 if everything else r.offset,
-            "items": rows}
+    limit, offset = (10**9, 0) if everything else (r.limit, r.offset)
+    page, total = await utilization_repo.ranked_items(r.period, r.scope, limit, offset)
+    rows = await item_rows(page, r, zone)
+    return {"view": "items", "period": _period(r), "total": total, "limit": r.limit,
+            "offset": offset, "items": rows}
 
 
-async def item_rows(page: list[dict[str, Any]], out: dict[int, int], r: Resolved,
-                    zone: ZoneInfo) -> list[dict[str, Any]]:
+async def item_rows(page: list[dict[str, Any]], r: Resolved, zone: ZoneInfo
+                    ) -> list[dict[str, Any]]:
     p, s = r.period, r.scope
     ids = [int(i["id"]) for i in page]
-    by_item: dict[int, list[tuple[Custody, bool]]] = defaultdict(list)
-    for row in await utilization_repo.custody_of_items(ids, p, s):
-        (c,) = utilization_repo.custody([row])
-        by_item[int(row["item_id"])].append((c, bool(row["owned"])))
+    figures = await utilization_repo.item_figures(ids, p, s)
+    peaks = await utilization_repo.peak_stretches(ids, p, s)
     owned = await utilization_repo.owned_of_items(ids, p, s)
     rows = []
     for item in page:
         item_id = int(item["id"])
-        held = by_item.get(item_id, [])
-        custody = [c for c, _ in held]
+        fig = figures.get(item_id, {"checkouts": 0, "borrowers": 0, "owned_out": 0})
         n_owned, lifetime = owned.get(item_id, (0, 0))
-        owned_out = sum(rules.overlap(c, p) for c, mine in held if mine)
-        share = rules.share(owned_out, lifetime)
-        top = rules.peak(custody, p, zone)
+        share = rules.share(fig["owned_out"], lifetime)
+        top = rules.peak_of_stretches(peaks.get(item_id, []), zone)
         verdict = rules.verdict(item["name"], n_owned, top)
         idle: list[dict[str, Any]] = []
         if share >= rules.BUSY_ITEM_SHARE and n_owned > 1:
@@ -105,10 +96,9 @@ async def item_rows(page: list[dict[str, Any]], out: dict[int, int], r: Resolved
         rows.append({
             "item_id": item_id, "sku": item["sku"], "name": item["name"],
             "category": item["category"], "owned": n_owned,
-            "out_days": round(out.get(item_id, 0) / rules.DAY_S, 1),
+            "out_days": round(int(item["out_s"]) / rules.DAY_S, 1),
             "share": round(share, 4),
-            "checkouts": sum(1 for c in custody if c.out_s >= p.start_s),
-            "borrowers": len({c.person_id for c in custody if c.person_id is not None}),
+            "checkouts": fig["checkouts"], "borrowers": fig["borrowers"],
             "peak": top.units, "peak_days": top.days,
             "verdict": verdict.kind, "verdict_sentence": verdict.sentence,
             "idle_units": idle,
@@ -223,3 +213,11 @@ class SummaryCheck:
         self.expected.seen_by_scans(await utilization_repo.scans_without_event())
         return rules.summary_differences(self.expected, await utilization_repo.all_custody(),
                                          await utilization_repo.all_activity())
+
+
+async def daily_units_out(r: Resolved, zone: ZoneInfo) -> list[tuple[dt.date, int]]:
+    """For one item (the filter's): the most of its units out at once on each day."""
+    if r.scope.item_id is None:
+        return []
+    rows = await utilization_repo.custody_of_items([r.scope.item_id], r.period, r.scope)
+    return rules.daily_peaks(utilization_repo.custody(rows), r.period, zone)

@@ -40,7 +40,9 @@ def tables(id_type: str) -> list[str]:
             out_s BIGINT NOT NULL,
             in_s BIGINT NULL)""",
         "CREATE INDEX unit_custody_unit ON unit_custody (unit_id, out_s)",
-        "CREATE INDEX unit_custody_item ON unit_custody (item_id, out_s)",
+        # an item's rows of a period (in_s NULL or after the start), covering
+        "CREATE INDEX unit_custody_item ON unit_custody "
+        "(item_id, in_s, out_s, unit_id, person_id)",
         # the period's intervals (in_s NULL or after the start), covering the aggregation
         "CREATE INDEX unit_custody_in ON unit_custody (in_s, out_s, item_id, unit_id, person_id)",
         """CREATE TABLE unit_activity (
@@ -50,7 +52,7 @@ def tables(id_type: str) -> list[str]:
             moved_s BIGINT NOT NULL,
             seen_s BIGINT NOT NULL)""",
         "CREATE INDEX unit_activity_moved ON unit_activity (moved_s)",
-        "CREATE INDEX unit_activity_item ON unit_activity (item_id)",
+        "CREATE INDEX unit_activity_item ON unit_activity (item_id, created_s)",
     ]
 
 
