@@ -42,9 +42,10 @@ REPEATABLE READ the read of the last event would use the transaction's first sna
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import datetime as dt
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from typing import Any
 
 from server.db.engine import (
@@ -87,11 +88,31 @@ _NEXT_PG = ("SELECT nextval('event_id_seq') AS id, "
             "FROM generate_series(1, {})")
 
 
+# When the events being written happened: now, except while the demo writes a past
+# history (server/services/demo.py) inside `backdated`, in the order it happened.
+_clock: contextvars.ContextVar[dt.datetime | None] = contextvars.ContextVar(
+    "ledger_clock", default=None)
+
+
+def _now() -> dt.datetime:
+    return _clock.get() or dt.datetime.now(dt.UTC)
+
+
+@contextlib.contextmanager
+def backdated(at: dt.datetime) -> Iterator[None]:
+    """Events recorded inside are dated `at` (a UTC moment no earlier than the last one)."""
+    token = _clock.set(at)
+    try:
+        yield
+    finally:
+        _clock.reset(token)
+
+
 async def record(actor: Actor, draft: EventDraft) -> int:
     if not is_postgres():
         return (await record_many(actor, [draft]))[0]
     # one round trip instead of three (lock, read, insert): the scan path's one event
-    row = _fields(0, dt.datetime.now(dt.UTC), actor, draft)
+    row = _fields(0, _now(), actor, draft)
     before, after = chain.content_around_id(row)
     async with _in_transaction():
         rows = await fetch(_APPEND_PG + _deferred_flush(), *list(row.values())[1:],
@@ -105,7 +126,7 @@ async def record_many(actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:
         return []
     async with _in_transaction():
         ids, prev = await _next(len(drafts))
-        at = dt.datetime.now(dt.UTC)
+        at = _now()
         rows: list[tuple[Any, ...]] = []
         for event_id, draft in zip(ids, drafts, strict=True):
             row = _fields(event_id, at, actor, draft)

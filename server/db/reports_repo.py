@@ -100,8 +100,20 @@ async def value_today(scope: Scope) -> list[dict[str, Any]]:
         "UNION ALL SELECT u.item AS item_id, u.location AS location_id, COUNT(*) AS quantity, "
         "SUM(COALESCE(u.purchase_cost, i.unit_cost, 0)) AS value FROM unit u "
         f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond} AND u.collapsed = {{}} "
-        f"AND u.status IN {ON_HAND} GROUP BY u.item, u.location",
-        *iargs, *sargs, *iargs, *uargs, False)
+        f"AND u.status IN {ON_HAND} GROUP BY u.item, u.location" + _ON_LOAN_TODAY.format(
+            items=icond, everywhere="1 = 1" if scope.location_ids is None else "1 = 0"),
+        *iargs, *sargs, *iargs, *uargs, False, *iargs)
+
+
+# Quantities lent are still ours: valued as "on loan" (no location), where nothing narrows
+# the report to a location. Today from the open loans; as of a date from the person side
+# of the events (what the ledger replay calls holdings).
+_ON_LOAN_TODAY = (
+    " UNION ALL SELECT n.item AS item_id, NULL AS location_id, "
+    "SUM(n.quantity_out - n.quantity_returned) AS quantity, "
+    "SUM(n.quantity_out - n.quantity_returned) * MAX(COALESCE(i.unit_cost, 0)) AS value "
+    "FROM loan n JOIN item i ON i.id = n.item WHERE n.status = 'open' AND {items} "
+    "AND {everywhere} GROUP BY n.item")
 
 
 async def counts_as_of(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
@@ -113,13 +125,17 @@ async def counts_as_of(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]
              f"AND {{side}} IS NOT NULL AND e.kind NOT IN {_LOT_KINDS} AND e.at <= {{{{}}}}")
     into = moves.format(side="e.to_location_id", sign="")
     out_of = moves.format(side="e.from_location_id", sign="-")
+    if scope.location_ids is None:
+        held = moves.replace("{side} AS location_id", "NULL AS location_id")
+        into += " UNION ALL " + held.format(side="e.to_person_id", sign="")
+        out_of += " UNION ALL " + held.format(side="e.from_person_id", sign="-")
     return await fetch(
         "SELECT x.item_id, x.location_id, SUM(x.q) AS quantity, "
         "SUM(x.q) * MAX(COALESCE(i.unit_cost, 0)) AS value "
         f"FROM ({into} UNION ALL {out_of}) x JOIN item i ON i.id = x.item_id "
         f"WHERE i.tracking <> 'serial' AND {icond} AND {lcond} "
         "GROUP BY x.item_id, x.location_id HAVING SUM(x.q) <> 0",
-        moment, moment, *iargs, *largs)
+        *([moment] * (4 if scope.location_ids is None else 2)), *iargs, *largs)
 
 
 async def unit_events_until(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
@@ -181,13 +197,14 @@ async def units_needing_care(scope: Scope, limit: int | None = None) -> list[dic
     icond, iargs = _items(scope)
     lcond, largs = _places(scope, "u.location")
     return await fetch(
-        "SELECT u.id, u.tag, u.serial, u.status, u.condition, u.updated_at, i.sku, i.name, "
+        "SELECT u.id, u.tag, u.serial, u.status, u.condition, i.sku, i.name, "
+        "(SELECT MAX(e.at) FROM event e WHERE e.unit_id = u.id) AS since, "
         "l.tag AS location_tag, l.name AS location_name, p.name AS custodian "
         "FROM unit u JOIN item i ON i.id = u.item LEFT JOIN location l ON l.id = u.location "
         "LEFT JOIN person p ON p.id = u.custodian "
         f"WHERE {icond} AND {lcond} AND u.collapsed = {{}} "
         "AND (u.status = 'in_repair' OR (u.condition <> 'working' AND u.status IN "
-        f"{ON_HAND})) ORDER BY u.updated_at, u.id"
+        f"{ON_HAND})) ORDER BY since, u.id"
         + (" LIMIT {}" if limit is not None else ""),
         *iargs, *largs, False, *([limit] if limit is not None else []))
 

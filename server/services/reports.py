@@ -123,7 +123,7 @@ async def stock_value(f: ReportFilter, *, as_of: dt.date | None = None,
         item = items.get(line["item_id"])
         if item is None:
             continue
-        place = places.get(line["location_id"], {"tag": "", "name": "?"})
+        place = places.get(line["location_id"], {"tag": "", "name": "On loan"})
         key = {"item": (item["sku"], item["name"]), "category": (item["category"], ""),
                "location": (place["tag"], place["name"])}[by]
         g = groups.setdefault(key, {"quantity": 0, "value": Decimal(0)})
@@ -285,7 +285,7 @@ async def repairs(f: ReportFilter) -> Report:
              "status": r["status"].replace("_", " "),
              "condition": r["condition"].replace("_", " "),
              "location": r["location_name"] or "", "custodian": r["custodian"] or "",
-             "since": _moment(r["updated_at"])}
+             "since": _moment(r["since"])}
             for r in await reports_repo.units_needing_care(scope)]
     columns = [Column("tag", "Tag"), Column("serial", "Serial"), Column("sku", "SKU"),
                Column("item", "Item"), Column("status", "Status"),
