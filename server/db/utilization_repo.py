@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.db.engine import fetch, is_postgres
-from server.domain.utilization import Custody, Period
+from server.domain.utilization import Custody, Period, always_out_min_life
 from server.domain.vocab import ON_HAND
 
 _ON_HAND = ", ".join(f"'{s.value}'" for s in sorted(ON_HAND))
@@ -253,7 +253,8 @@ async def always_out(p: Period, s: Scope, share: float, limit: int
                      ) -> tuple[list[dict[str, Any]], int]:
     """Units out at least `share` of the part of the period they existed in."""
     source, cond, args = _custody_from(s)
-    need = (f"{share} * ({p.end_s} - {_greatest()}(MIN(a.created_s), {p.start_s}))")
+    life = f"({p.end_s} - {_greatest()}(MIN(a.created_s), {p.start_s}))"
+    need = f"{share} * {life} AND {life} >= {always_out_min_life(p)}"
     rows = await fetch(
         f"SELECT c.unit_id, SUM({_overlap(p)}) AS out_s, "
         f"SUM(CASE WHEN c.out_s >= {p.start_s} THEN 1 ELSE 0 END) AS checkouts, "

@@ -34,7 +34,8 @@ DEFAULT_DAYS = 90
 MAX_DAYS = 3660
 
 # The thresholds behind the lists and verdicts (README, "Utilization"):
-ALWAYS_OUT_SHARE = 0.8  # "always out": out at least 80% of the period it existed in
+ALWAYS_OUT_SHARE = 0.8  # "always out": out at least 80% of the period it existed in,
+ALWAYS_OUT_MIN_DAYS = 7  # having existed 7 days of it at least (or the whole period)
 IDLE_SHARE = 0.0  # "idle": never out in the period ...
 BUSY_ITEM_SHARE = 0.5  # ... while its item's owned units were out half their time or more
 BUY_MORE_DAYS = 3  # "buy more": every owned unit out at once on at least 3 days
@@ -95,6 +96,11 @@ class Peak:
 class Verdict:
     kind: str  # buy_more, stop_buying, keep, none
     sentence: str
+
+
+def always_out_min_life(p: Period) -> int:
+    """Seconds of the period a unit must have existed in to be called always out."""
+    return min(ALWAYS_OUT_MIN_DAYS * DAY_S, p.end_s - p.start_s)
 
 
 def overlap(c: Custody, p: Period) -> int:
