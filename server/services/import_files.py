@@ -408,7 +408,9 @@ def _col_letters(index: int) -> str:
 _REF = re.compile(r"([A-Z]{1,3})([0-9]+)")
 _FORMULA_CELL = re.compile(
     rb"<(?:[\w.-]+:)?c\b([^>]*)>\s*<(?:[\w.-]+:)?f\b([^>]*?)(?:/>|>([^<]{0,200})(?:<|$))")
-_ERROR_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*\bt=\"e\"[^>]*)>")
+_ERROR_CELL = re.compile(rb"<(?:[\w.-]+:)?c\b([^>]*\bt=\"e\"[^>]*)>"
+                         rb"(?:(?!</(?:[\w.-]+:)?c>).){0,400}?<(?:[\w.-]+:)?v>([^<]{0,40})<",
+                         re.S)
 _REF_ATTR = re.compile(rb"\br=\"([A-Z]{1,3})([0-9]+)\"")
 _CELL_OPEN = re.compile(rb"<(?:[\w.-]+:)?c[\s>]")
 
@@ -454,7 +456,7 @@ def scan_formulas(stream: IO[bytes]) -> dict[tuple[int, int], str]:
                 ref = _REF_ATTR.search(m.group(1))
                 if ref is not None:
                     key = (int(ref.group(2)), _col_index(ref.group(1).decode()))
-                    found.setdefault(key, _error_reason("#error"))
+                    found.setdefault(key, _error_reason(m.group(2).decode("utf-8", "replace")))
         tail = buf[cut:]
         if not chunk:
             return found
@@ -602,11 +604,18 @@ class _XlsxTable(Table):
     def _calamine_rows(self, chosen: _Sheet) -> Iterator[tuple[int, list[str]]]:
         from python_calamine import CalamineError, CalamineWorkbook
 
-        with self._zip.open(chosen.part) as stream:
-            try:
+        try:
+            with self._zip.open(chosen.part) as stream:
                 flagged = scan_formulas(stream)
-            except (zipfile.BadZipFile, OSError, EOFError) as e:
-                raise _refuse(f"the workbook is damaged: {e}") from None
+            # calamine unpacks these too: through zipfile first, which stops at the sizes
+            # the zip declares (checked above) and checks each part's CRC
+            for name in self._zip.namelist():
+                if name.lower() in ("xl/sharedstrings.xml", "xl/styles.xml"):
+                    with self._zip.open(name) as part:
+                        while part.read(CHUNK):
+                            pass
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise _refuse(f"the workbook is damaged: {e}") from None
         try:
             book = CalamineWorkbook.from_path(str(self.path))
             sheet = book.get_sheet_by_name(chosen.name)
@@ -639,12 +648,24 @@ class _XlsxTable(Table):
         comma = self.options.decimal_comma
         first_col: int | None = None
         number = 0
+        ns = None
+        row_tag = c_tag = v_tag = f_tag = is_tag = t_tag = r_tag = data_tag = ""
+        sheet_data: ET.Element | None = None
+        columns: dict[str, int] = {}
         with self._zip.open(chosen.part) as stream:
             try:
-                for _, el in ET.iterparse(stream, events=("end",)):
+                for event, el in ET.iterparse(stream, events=("start", "end")):
                     tag = el.tag
-                    if not tag.endswith("row") or _ns(tag) != "row":
-                        if _ns(tag) == "dimension":
+                    if ns is None:  # the first element is the sheet's root: its namespace
+                        ns = tag[:tag.index("}") + 1] if tag.startswith("{") else ""
+                        row_tag, c_tag, v_tag, f_tag, is_tag, t_tag, r_tag, data_tag = (
+                            ns + n for n in ("row", "c", "v", "f", "is", "t", "r", "sheetData"))
+                    if event == "start":
+                        if tag == data_tag:
+                            sheet_data = el
+                        continue
+                    if tag != row_tag:
+                        if tag == ns + "dimension":
                             self._dimension(el.get("ref", ""))
                         continue
                     r = el.get("r")
@@ -653,32 +674,33 @@ class _XlsxTable(Table):
                     trouble: dict[int, str] = {}
                     col = -1
                     for c in el:
-                        if _ns(c.tag) != "c":
+                        if c.tag != c_tag:
                             continue
                         ref = c.get("r")
-                        m = _REF.match(ref) if ref else None
-                        col = _col_index(m.group(1)) if m else col + 1
+                        if ref:
+                            letters = ref.rstrip("0123456789")
+                            found = columns.get(letters)
+                            if found is None:
+                                found = columns[letters] = _col_index(letters)
+                            col = found
+                        else:
+                            col += 1
                         typ = c.get("t", "n")
                         raw: str | None = None
-                        text_parts: list[str] = []
-                        has_formula = False
-                        formula: str | None = None
+                        value = ""
                         for child in c:
-                            name = _ns(child.tag)
-                            if name == "v":
+                            name = child.tag
+                            if name == v_tag:
                                 raw = child.text or ""
-                            elif name == "f":
-                                has_formula = True
-                                formula = child.text
-                            elif name == "is":
-                                text_parts.extend(t.text or "" for t in child.iter()
-                                                  if _ns(t.tag) == "t")
-                        if has_formula:
-                            trouble[col] = _formula_reason(formula)
-                        if typ == "inlineStr":
-                            value = "".join(text_parts)
-                        elif raw is None:
-                            value = ""
+                            elif name == f_tag:
+                                trouble[col] = _formula_reason(child.text)
+                            elif name == is_tag:
+                                value = "".join(
+                                    [t.text or "" for t in child if t.tag == t_tag]
+                                    + [t.text or "" for run in child if run.tag == r_tag
+                                       for t in run if t.tag == t_tag])
+                        if typ == "inlineStr" or raw is None:
+                            pass
                         elif typ == "s":
                             value = shared[int(raw)] if raw.isdigit() and int(raw) < len(
                                 shared) else ""
@@ -693,7 +715,10 @@ class _XlsxTable(Table):
                             value = self._number(raw, c.get("s"), dates, epoch, comma)
                         if value:
                             values[col] = value
-                    el.clear()
+                    if sheet_data is not None:
+                        sheet_data.clear()  # rows read are let go: constant memory
+                    else:
+                        el.clear()
                     if not values and not trouble:
                         continue
                     if first_col is None:
