@@ -211,11 +211,31 @@ class Manifest:
 
 
 Convert = Callable[[Any], Any]
+PLAIN = ("int", "text")  # kinds whose driver values are written as they are
+
+
+def is_plain(kind: str) -> bool:
+    return _base(kind) in PLAIN
+
+
+def _timestamptz_text(kind: str) -> Convert:
+    """SQLite's text as Piccolo stores it ("2026-11-29 15:06:42.123456+00:00", the
+    microseconds left out when zero) turned into the backup's form by slicing; anything
+    else is parsed."""
+    def convert(value: Any) -> Any:
+        if type(value) is str and value.endswith("+00:00") and value[10:11] == " ":
+            if len(value) == 32:
+                return f"{value[:10]}T{value[11:]}"
+            if len(value) == 25:
+                return f"{value[:10]}T{value[11:19]}.000000+00:00"
+        return to_value(kind, normalize(kind, value))
+    return convert
 
 
 def encoder(kind: str) -> Convert:
-    """What a driver returned -> the value written in the backup; plain ints and strings
-    pass through untouched (most columns: the hot path of a large backup)."""
+    """What a driver returned -> the value written in the backup. Plain kinds (ints,
+    strings) pass through untouched when they have the right type: most columns, the hot
+    path of a large backup."""
     base = _base(kind)
     if base in ("int", "text", "json"):
         plain = int if base == "int" else str
@@ -223,11 +243,20 @@ def encoder(kind: str) -> Convert:
         def fast(value: Any) -> Any:
             return value if value is None or type(value) is plain else normalize(kind, value)
         return fast
+    if base == "timestamptz":
+        return _timestamptz_text(kind)
+    if base == "bool":
+        return lambda value: value if value is None or type(value) is bool else \
+            bool(value) if type(value) is int else normalize(kind, value)
+    if base == "date":
+        return lambda value: value if type(value) is str and len(value) == 10 and \
+            value[4] == "-" else to_value(kind, normalize(kind, value))
     return lambda value: to_value(kind, normalize(kind, value))
 
 
 def decoder(kind: str) -> Convert:
-    """A value read from a backup -> what the driver takes."""
+    """A value read from a backup -> what the driver takes. Plain kinds (ints, strings)
+    are used as they are: `encoder` wrote them with their type."""
     base = _base(kind)
     if base in ("int", "text", "json"):
         plain = int if base == "int" else str
@@ -235,4 +264,14 @@ def decoder(kind: str) -> Convert:
         def fast(value: Any) -> Any:
             return value if value is None or type(value) is plain else from_value(kind, value)
         return fast
+    if base == "timestamptz":
+        def when(value: Any) -> Any:
+            if value is None:
+                return None
+            parsed = dt.datetime.fromisoformat(value)
+            return parsed if parsed.tzinfo is dt.UTC else _utc(parsed)
+        return when
+    if base == "bool":
+        return lambda value: value if value is None or type(value) is bool else \
+            from_value(kind, value)
     return lambda value: from_value(kind, value)

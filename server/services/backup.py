@@ -44,6 +44,7 @@ from server.domain.backup_format import (
     TableShape,
     decoder,
     encoder,
+    is_plain,
     table_file,
 )
 
@@ -95,7 +96,9 @@ def _head(shape: TableShape, last: tuple[Any, ...], count: int) -> dict[str, Any
 async def _write_table(zf: zipfile.ZipFile, db: Database, shape: TableShape
                        ) -> tuple[int, int, tuple[Any, ...] | None]:
     """The table's rows as JSON Lines; (rows, largest key, last row as encoded)."""
-    encoders = [encoder(k) for k in shape.kinds]
+    # ints and strings go as they are (a value of another type in such a column, which
+    # SQLite allows, is made right by the restore's decoder or refused there)
+    special = [(i, encoder(k)) for i, k in enumerate(shape.kinds) if not is_plain(k)]
     key = shape.columns.index(shape.key) if shape.key else None
     rows, top, last = 0, 0, None
     dumps = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
@@ -103,7 +106,9 @@ async def _write_table(zf: zipfile.ZipFile, db: Database, shape: TableShape
         async for chunk in db.chunks(shape):
             lines = []
             for row in chunk:
-                encoded = [f(v) for f, v in zip(encoders, row, strict=True)]
+                encoded = list(row)
+                for i, convert in special:
+                    encoded[i] = convert(encoded[i])
                 lines.append(dumps(encoded))
                 last = tuple(encoded)
             out.write(("\n".join(lines) + "\n").encode("utf-8"))
@@ -203,15 +208,16 @@ async def _check_fits(db: Database, manifest: Manifest) -> list[TableShape]:
 
 
 def _lines(stream: IO[bytes]) -> Iterator[list[list[Any]]]:
-    chunk: list[list[Any]] = []
+    """The rows of a table's file, CHUNK at a time (one JSON parse per chunk)."""
+    lines: list[bytes] = []
     for line in stream:
         if line.strip():
-            chunk.append(json.loads(line))
-            if len(chunk) >= CHUNK:
-                yield chunk
-                chunk = []
-    if chunk:
-        yield chunk
+            lines.append(line)
+            if len(lines) >= CHUNK:
+                yield json.loads(b"[" + b",".join(lines) + b"]")
+                lines = []
+    if lines:
+        yield json.loads(b"[" + b",".join(lines) + b"]")
 
 
 async def _load_table(zf: zipfile.ZipFile, db: Database, shape: TableShape,
@@ -221,12 +227,18 @@ async def _load_table(zf: zipfile.ZipFile, db: Database, shape: TableShape,
     # a row may name a parent of its own table that comes later: those columns are
     # inserted empty and set in a second pass
     later = [i for i, c in enumerate(entry.columns) if c in shape.self_refs]
+    convert = [(i, decoders[i]) for i, c in enumerate(entry.columns)
+               if not is_plain(kinds[c]) or kinds[c] != entry.kinds[i]]
+    width = len(entry.columns)
     rows = 0
     try:
         with zf.open(table_file(entry.name)) as stream:
-            for chunk in _lines(stream):
-                values = [[d(v) for d, v in zip(decoders, row, strict=True)] for row in chunk]
+            for values in _lines(stream):
                 for row in values:
+                    if len(row) != width:
+                        raise ValueError(f"a row of {len(row)} values for {width} columns")
+                    for i, f in convert:
+                        row[i] = f(row[i])
                     for i in later:
                         row[i] = None
                 await db.insert(entry.name, entry.columns, values)
