@@ -15,6 +15,19 @@ from typing import Any
 from server.settings import Settings
 
 
+def _run(work: Any) -> Any:
+    """Run the coroutine; a database's own error becomes a line of text (DomainError,
+    OSError and the like are printed by server.cli.main)."""
+    import sqlite3
+
+    import asyncpg
+
+    try:
+        return asyncio.run(work)
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, sqlite3.Error) as exc:
+        raise RuntimeError(f"the database refused: {exc}") from exc
+
+
 def _progress(table: str, rows: int) -> None:
     print(f"  {table}: {rows:,} rows", file=sys.stderr, flush=True)
 
@@ -42,7 +55,7 @@ def _summary(manifest: Any) -> str:
 
 
 def _verified(url: str) -> int:
-    problems = asyncio.run(verify_at(url))
+    problems = _run(verify_at(url))
     for line in problems:
         print(line, file=sys.stderr)
     if problems:
@@ -56,7 +69,7 @@ def cmd_backup(settings: Settings, args: argparse.Namespace) -> int:
     from server.services.backup import backup
 
     url = args.database or settings.database_url
-    manifest = asyncio.run(backup(url, Path(args.file), progress=_progress))
+    manifest = _run(backup(url, Path(args.file), progress=_progress))
     print(f"Backup of the {manifest.source_engine} database written to {args.file}: "
           f"{_summary(manifest)}.")
     return 0
@@ -66,7 +79,7 @@ def cmd_restore(settings: Settings, args: argparse.Namespace) -> int:
     from server.services.backup import restore
 
     url = args.database or settings.database_url
-    manifest = asyncio.run(restore(url, Path(args.file), force=args.force,
+    manifest = _run(restore(url, Path(args.file), force=args.force,
                                    progress=_progress))
     print(f"Restored {args.file} (a {manifest.source_engine} backup of "
           f"{manifest.created_at}): {_summary(manifest)}.")
@@ -77,7 +90,7 @@ def cmd_copy(settings: Settings, args: argparse.Namespace) -> int:
     from server.services.backup import copy
 
     source = args.source or settings.database_url
-    manifest = asyncio.run(copy(source, args.to, force=args.force, progress=_progress))
+    manifest = _run(copy(source, args.to, force=args.force, progress=_progress))
     print(f"Copied the {manifest.source_engine} database to {args.to.rsplit('@', 1)[-1]}: "
           f"{_summary(manifest)}. Point DATABASE_URL at it to use it.")
     return _verified(args.to)

@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 import httpx
+import pytest
 
 from server.services.backup import backup, restore
 from tests.conftest import ENGINE
@@ -33,6 +34,7 @@ def _until(condition: Any) -> None:
         time.sleep(0.01)
 
 
+@pytest.mark.slow  # two server processes and the CLI
 def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(tmp_path):
     acked: list[tuple[float, str, dict[str, Any], Any]] = []  # (answered at, key, body, answer)
     stop = threading.Event()

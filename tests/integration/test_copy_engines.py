@@ -24,6 +24,7 @@ from tests.sync import run_sync
 
 
 @pytest.mark.postgres_only
+@pytest.mark.slow  # two server processes
 def test_copy_sqlite_to_postgresql_and_back_loses_nothing(manager, settings, tmp_path):
     made = varied_catalog(manager)
     original = every_row(settings.database_url, tmp_path)
