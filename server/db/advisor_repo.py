@@ -231,3 +231,47 @@ async def tags_after(item_id: int, unit_id: int) -> tuple[str, str] | None:
 async def event_count(item_id: int) -> int:
     rows = await fetch("SELECT COUNT(*) AS n FROM event WHERE item_id = {}", item_id)
     return int(rows[0]["n"])
+
+
+async def marks() -> tuple[int, str, int]:
+    """The newest event (id and chain hash) and scan-log id: every change of state writes an
+    event (DESIGN.md, invariant 1), and a scan that changed nothing still logs its row, so
+    figures computed at these marks stay true until either grows."""
+    rows = await fetch(
+        "SELECT e.id, e.hash, (SELECT COALESCE(MAX(id), 0) FROM scan_log) AS s FROM event e "
+        "WHERE e.id = (SELECT MAX(id) FROM event)")
+    if not rows:
+        scans = await fetch("SELECT COALESCE(MAX(id), 0) AS s FROM scan_log")
+        return 0, "", int(scans[0]["s"])
+    return int(rows[0]["id"]), str(rows[0]["hash"] or ""), int(rows[0]["s"])
+
+
+async def still_there(event_id: int, event_hash: str) -> bool:
+    """The event of an earlier mark is still in the history (a restored or emptied
+    database starts a different one)."""
+    if event_id == 0:
+        return True
+    rows = await fetch("SELECT hash FROM event WHERE id = {}", event_id)
+    return bool(rows) and str(rows[0]["hash"] or "") == event_hash
+
+
+async def touched_since(event_id: int, scan_id: int, most: int) -> set[int] | None:
+    """The items named by events and item scans after the marks; None when more than
+    `most` (cheaper to read everything again)."""
+    rows = await fetch(
+        "SELECT DISTINCT item_id AS i FROM event WHERE id > {} AND item_id IS NOT NULL "
+        "UNION SELECT DISTINCT resolved_id AS i FROM scan_log WHERE id > {} "
+        "AND resolved_kind = 'item' AND resolved_id IS NOT NULL LIMIT {}",
+        event_id, scan_id, most + 1)
+    found = {int(r["i"]) for r in rows}
+    return None if len(found) > most else found
+
+
+async def held_in(location_ids: list[int]) -> set[int]:
+    """Items with stock or units (not merged into counts) in these locations."""
+    marks_ = _marks(location_ids)
+    rows = await fetch(
+        f"SELECT s.item AS i FROM stock s WHERE s.quantity <> 0 AND s.location IN ({marks_}) "
+        f"UNION SELECT u.item AS i FROM unit u WHERE u.collapsed = {{}} "
+        f"AND u.location IN ({marks_})", *location_ids, False, *location_ids)
+    return {int(r["i"]) for r in rows}

@@ -22,7 +22,7 @@ from server.domain.advisor import Advice, Rules
 from server.domain.errors import Conflict, InvalidInput
 from server.domain.reports import ReportFilter
 from server.domain.vocab import Status, Tracking
-from server.services import conversion, local_time, lookup
+from server.services import advisor_cache, conversion, local_time, lookup
 from server.settings import get_settings
 
 MAX_DAYS = 3650
@@ -66,26 +66,27 @@ def rules(days: int, now: dt.datetime) -> Rules:
     return Rules(high_value=high_value(), days=days, today=local_time.site_today(now))
 
 
-async def _scope(f: ReportFilter | None) -> Scope:
-    if f is None:
-        return Scope()
-    ids = None
-    if f.item:
-        ids = [await lookup.item_id(int(f.item) if f.item.isdecimal() else f.item)]
-    locations = None
-    if f.location:
-        locations = await places_repo.subtree_ids(await lookup.location_id(f.location))
-    return Scope(item_ids=ids, category=f.category or None, location_ids=locations)
-
-
-async def advise_all(scope: Scope, f: ReportFilter | None,
-                     now: dt.datetime | None = None) -> list[Advice]:
+async def advise_all(f: ReportFilter | None, now: dt.datetime | None = None) -> list[Advice]:
+    """Every item's advice over the period (archived items left out), by SKU, exact as of
+    now (server/services/advisor_cache.py keeps it and brings it up to date)."""
     now = now or dt.datetime.now(dt.UTC)
     since, until, days = period(f, now)
-    r = rules(days, now)
-    assert r.today is not None
-    facts = await advisor_repo.facts(scope, since=since, until=until, today=r.today)
-    return [advisor.advise(x, r) for x in facts]
+    return await advisor_cache.advices(since, until, rules(days, now))
+
+
+async def _in_scope(f: ReportFilter | None, found: list[Advice]) -> list[Advice]:
+    if f is None:
+        return found
+    if f.item:
+        item_id = await lookup.item_id(int(f.item) if f.item.isdecimal() else f.item)
+        found = [a for a in found if a.facts.item_id == item_id]
+    if f.category:
+        found = [a for a in found if a.facts.category == f.category]
+    if f.location:
+        held = await advisor_repo.held_in(
+            await places_repo.subtree_ids(await lookup.location_id(f.location)))
+        found = [a for a in found if a.facts.item_id in held]
+    return found
 
 
 async def suggestions(q: Query, now: dt.datetime | None = None) -> list[Advice]:
@@ -93,9 +94,9 @@ async def suggestions(q: Query, now: dt.datetime | None = None) -> list[Advice]:
     should be counted), under-tracked (counted, should be serialized or lotted), or both."""
     if q.direction is not None and q.direction not in DIRECTIONS:
         raise InvalidInput("direction must be over or under", field="direction")
-    found = await advise_all(await _scope(q.filter), q.filter, now)
-    return [a for a in found if a.change is not None
-            and (q.direction is None or a.direction == q.direction)]
+    changes = [a for a in await advise_all(q.filter, now) if a.change is not None
+               and (q.direction is None or a.direction == q.direction)]
+    return await _in_scope(q.filter, changes)
 
 
 async def count_suggestions(now: dt.datetime | None = None) -> dict[str, int]:
@@ -107,16 +108,22 @@ async def count_suggestions(now: dt.datetime | None = None) -> dict[str, int]:
 
 async def item_advice(item_id: int, f: ReportFilter | None = None,
                       now: dt.datetime | None = None) -> Advice:
-    found = await advise_all(Scope(item_ids=[item_id]), f, now)
+    """One item's checklist, read for that item alone."""
+    now = now or dt.datetime.now(dt.UTC)
+    since, until, days = period(f, now)
+    r = rules(days, now)
+    assert r.today is not None
+    found = await advisor_repo.facts(Scope(item_ids=[item_id]), since=since, until=until,
+                                     today=r.today)
     if not found:  # archived items are not advised on
+        await items_repo.get(item_id)  # a missing item is a 404
         raise Conflict("an archived item gets no tracking advice", code="item_archived")
-    return found[0]
+    return advisor.advise(found[0], r)
 
 
 async def suggested_ids(now: dt.datetime | None = None) -> list[int]:
     """For the catalog's "advisor suggests a change" filter (the last 90 days)."""
-    return [a.facts.item_id for a in await advise_all(Scope(), None, now)
-            if a.change is not None]
+    return [a.facts.item_id for a in await advise_all(None, now) if a.change is not None]
 
 
 # ---- the conversion plan ------------------------------------------------------------------

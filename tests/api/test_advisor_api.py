@@ -265,3 +265,18 @@ def test_no_plan_without_a_suggestion(manager, operator):
     ties = item(manager, unit_cost="0.05")
     receive(operator, ties["id"], shelf["tag"], 10)
     problem(manager.get(f"/api/v1/items/{ties['id']}/conversion-plan"), 409)
+
+
+def test_the_report_follows_every_change_at_once(manager, operator):
+    """The report's figures are kept between requests and brought up to date from the
+    events written since (services/advisor_cache.py): a change shows at once."""
+    shelf = location(manager)
+    laptops = item(manager, unit_cost="20")
+    receive(operator, laptops["id"], shelf["tag"], 3)
+    assert report(manager)["total"] == 0
+    ok(manager.patch(f"/api/v1/items/{laptops['id']}", json={"unit_cost": "2000"}))
+    assert skus(report(manager)) == [laptops["sku"]]
+    ok(manager.patch(f"/api/v1/items/{laptops['id']}", json={"archived": True}))
+    assert report(manager)["total"] == 0
+    problem(manager.get(f"/api/v1/items/{laptops['id']}/advice"), 409)
+    problem(manager.get("/api/v1/items/999999/advice"), 404)
