@@ -68,9 +68,11 @@ class Field:
     key: str
     label: str
     synonyms: tuple[str, ...]
-    # text | sku | name | int | count | decimal | date | bool | tracking | status |
-    # condition | tag | serial | path | person | email | list (barcodes) | fields (custom
-    # field definitions) | custom (a custom field's value)
+    # text | sku | name | serial | lot_code | email | person (a custodian: email, badge
+    # code or name, resolved by the apply side) | int | count | decimal (money: two
+    # decimals at most) | date | bool | tracking | status | condition | tag (a unit's,
+    # canonical) | path (a location) | list (barcodes) | fields (custom field definitions)
+    # | custom (a custom field's value)
     type: str
     required: bool = False
 
@@ -153,7 +155,7 @@ _UNIT_TAIL = (
        "serialnumber", "serial code", "manufacturer serial"),
     _LOCATION,
     _f("custodian", "Custodian", "person", "owner", "assigned to", "assignee", "holder",
-       "checked out to", "lent to", "loaned to", "borrower", "user", "person", "employee",
+       "checked out to", "lent to", "loaned to", "borrower", "user", "employee",
        "custodian email", "custodian badge"),
     _f("status", "Status", "status", "state", "unit status"),
     _f("condition", "Condition", "condition", "unit condition", "state of repair"),

@@ -27,13 +27,15 @@ with the declared decimal mark (Options.decimal_comma) and no exponent, booleans
 true/false. XLSX columns without a header are not read (they cannot be mapped); blank rows
 are skipped everywhere.
 
-XLSX reading: python-calamine (Rust) reads a sheet 14x faster than openpyxl's read-only
-mode (bench/bench_import_read.py: 100,000 rows x 30 columns in 5.2 s against 74 s) but
-holds the whole sheet in memory (about twice the sheet's XML). Sheets whose XML is at most
-CALAMINE_MAX_XML bytes are read with it; larger ones are streamed with the standard
-library's XML parser in constant memory (about 4x faster than openpyxl). Calamine shows no
-formulas, so its sheets get a streaming pass over the XML first that finds formula and
-error cells.
+XLSX reading (measured by bench/bench_import_read.py, figures in bench/README.md):
+python-calamine (Rust) reads 100,000 rows x 30 columns 10 to 14 times faster than
+openpyxl's read-only mode (5.2 s against 74 s) but holds the whole sheet in memory (305 MB
+for that sheet's 160 MB of XML). Sheets whose XML is at most CALAMINE_MAX_XML bytes are
+read with it; larger ones are streamed with the standard library's XML parser, 2 to 4
+times faster than openpyxl, in little memory (each row read is cleared; its empty element
+stays: 15 MB over the interpreter for 100,000 rows, so about 150 MB for a million).
+Calamine shows no formulas, so its sheets get a streaming pass over the XML first that
+finds formula and error cells.
 """
 
 from __future__ import annotations
@@ -651,9 +653,7 @@ class _XlsxTable(Table):
         ns = None
         row_tag = c_tag = v_tag = f_tag = is_tag = ""
         columns: dict[str, int] = {}
-        # Only "end" events (start events would double the parser's Python-side work). A
-        # row read is cleared; the empty row element stays in its parent (about 70 bytes
-        # a row: 70 MB for a million rows).
+        # Only "end" events: start events would double the parser's Python-side work.
         with self._zip.open(chosen.part) as stream:
             try:
                 for _, el in ET.iterparse(stream, events=("end",)):
