@@ -24,7 +24,8 @@ every append that committed before it.
   `record_many` does the same in three statements for any number of events. Only this step is
   serialised: the rest of a change (reads, row locks, updates) runs concurrently, and
   services write their event last, so the lock is held for the event's INSERT, whatever
-  little follows it (the scan log row) and the COMMIT.
+  little follows it and the COMMIT; a scan holds its event back (`held`) and appends it
+  together with its scan-log row in one statement (`append_with`), then commits.
   That COMMIT does not wait for the WAL flush: the statement that takes the lock also
   sets synchronous_commit off for this transaction, and an after_commit callback
   (`durable`) waits for the flush right after, outside the lock, before
@@ -109,6 +110,8 @@ def backdated(at: dt.datetime) -> Iterator[None]:
 
 
 async def record(actor: Actor, draft: EventDraft) -> int:
+    if (held := _held.get()) is not None:
+        return held.hold(actor, [draft])[0]
     if not is_postgres():
         return (await record_many(actor, [draft]))[0]
     # one round trip instead of three (lock, read, insert): the scan path's one event
@@ -124,6 +127,8 @@ async def record_many(actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:
     """Append the events, in order, to the chain; their ids."""
     if not drafts:
         return []
+    if (held := _held.get()) is not None:
+        return held.hold(actor, drafts)
     async with _in_transaction():
         ids, prev = await _next(len(drafts))
         at = _now()
@@ -137,6 +142,86 @@ async def record_many(actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:
             await fetch(_INSERT + ", ".join(_ROW for _ in chunk),
                         *(value for row in chunk for value in row))
     return ids
+
+
+# Holding events back (the scan path): the chain's lock is taken by the first append and
+# held until COMMIT, so whatever a transaction runs after its event runs under the lock.
+# A scan appends its change's event first and then reads the record for its answer and
+# writes its log row: three statements under the lock instead of none. Inside `held()`,
+# record/record_many keep the events and answer placeholder ids (negative, unique in the
+# transaction); the caller appends them at the end (`Held.append`, or `append_with`, which
+# also writes a row of its own in the same statement) and swaps the real ids in.
+
+
+class Held:
+    """The events recorded inside `held()`, not appended yet."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[Actor, EventDraft]] = []
+
+    def hold(self, actor: Actor, drafts: Sequence[EventDraft]) -> list[int]:
+        start = len(self.events)
+        self.events += [(actor, d) for d in drafts]
+        return [-(start + n + 1) for n in range(len(drafts))]
+
+    @property
+    def single(self) -> tuple[Actor, EventDraft, int] | None:
+        """The one event held, with its placeholder id, if exactly one is."""
+        if len(self.events) != 1:
+            return None
+        return (*self.events[0], -1)
+
+    async def append(self) -> dict[int, int]:
+        """Append every held event, in order; placeholder id -> id."""
+        ids: dict[int, int] = {}
+        n = 0
+        while n < len(self.events):  # one record_many per run of events of one actor
+            actor = self.events[n][0]
+            end = n
+            while end < len(self.events) and self.events[end][0] is actor:
+                end += 1
+            got = await record_many(actor, [d for _, d in self.events[n:end]])
+            ids.update({-(n + k + 1): event_id for k, event_id in enumerate(got)})
+            n = end
+        self.events = []
+        return ids
+
+
+_held: contextvars.ContextVar[Held | None] = contextvars.ContextVar("tagtrack_held_events",
+                                                                    default=None)
+
+
+@contextlib.contextmanager
+def held() -> Iterator[Held]:
+    """Hold the events recorded inside back; the caller must append them (in the same
+    transaction) or let the transaction roll back."""
+    box = Held()
+    token = _held.set(box)
+    try:
+        yield box
+    finally:
+        _held.reset(token)
+
+
+def appends_with_a_row() -> bool:
+    """Whether `append_with` can append an event and write a row in one statement (on
+    PostgreSQL, where it saves a round trip under the chain's lock; on SQLite the whole
+    write transaction is serialised anyway and there is no such function)."""
+    return is_postgres()
+
+
+async def append_with(actor: Actor, draft: EventDraft, function: str,
+                      args: Sequence[Any]) -> int:
+    """PostgreSQL: append the event through `function`, a database function that takes
+    tagtrack_append_event's 16 parameters, then `args`, appends the event as that one
+    does, writes a row of its own, and returns the event's id."""
+    row = _fields(0, _now(), actor, draft)
+    before, after = chain.content_around_id(row)
+    params = [*list(row.values())[1:], before.decode(), after.decode(), *args]
+    sql = f"SELECT {function}({', '.join('{}' for _ in params)}) AS id"
+    async with _in_transaction():
+        rows = await fetch(sql + _deferred_flush(), *params)
+    return int(rows[0]["id"])
 
 
 @contextlib.asynccontextmanager

@@ -7,9 +7,12 @@ import sqlite3
 from dataclasses import dataclass, fields
 from typing import Any
 
+from server.db import ledger
 from server.db.engine import fetch, is_postgres
 from server.db.rows import load_json
 from server.db.units_repo import UNIT_SELECT
+from server.domain.actors import Actor
+from server.domain.events import EventDraft
 
 # Plain text is tried as a unit serial, a person's badge, an item SKU and a lot code in one
 # round trip; resolve.py picks among the rows in that order (the resolver chain).
@@ -118,6 +121,16 @@ async def insert(entry: LogEntry) -> int:
     values = [getattr(entry, name) for name in _LOG_COLUMNS]
     rows = await fetch(_LOG_INSERT, *values, dt.datetime.now(dt.UTC))
     return int(rows[0]["id"])
+
+
+async def insert_with_event(actor: Actor, draft: EventDraft, entry: LogEntry,
+                            answer_before: str, answer_after: str) -> int:
+    """PostgreSQL: append the scan's event and write its log row in one statement
+    (tagtrack_append_scan, migration 2026-11-29T15:50), the answer being the text around
+    the event's id; the event's id. (`entry.event_id` and `entry.answer` are not used.)"""
+    values = [getattr(entry, name) for name in _LOG_COLUMNS if name not in ("event_id", "answer")]
+    return await ledger.append_with(actor, draft, "tagtrack_append_scan",
+                                    [*values, answer_before, answer_after, dt.datetime.now(dt.UTC)])
 
 
 async def by_key(user_id: int | None, key: str) -> dict[str, Any] | None:

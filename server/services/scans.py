@@ -80,10 +80,10 @@ async def scan(actor: Actor, cmd: ScanCommand, render: Render) -> ScanAnswer:
         else:
             scan_actions.refuse_unresolved(res, cmd.action)
             async with write_transaction():
-                outcome = await scan_actions.HANDLERS[cmd.action](actor, cmd, res)
-                outcome = await _with_record(outcome)
-                rendered = render(cmd, outcome)
-                await _store(actor, cmd, outcome, rendered)
+                with ledger.held() as held:  # the event goes last: see _append_and_store
+                    outcome = await scan_actions.HANDLERS[cmd.action](actor, cmd, res)
+                    outcome = await _with_record(outcome)
+                rendered = await _append_and_store(actor, cmd, outcome, held, render)
             return ScanAnswer(rendered.status, rendered.body)
     except DomainError as error:
         outcome = await _with_record(Outcome(res, error=error, kind=res.kind, record_id=res.id))
@@ -178,9 +178,41 @@ async def _replay_after_race(actor: Actor, cmd: ScanCommand) -> ScanAnswer:
     return _replay(stored, cmd)
 
 
+# The answer's event id while the answer is encoded around it: a number no event reaches,
+# whose digits are looked for in the encoded answer (they must occur exactly once).
+_ID_MARK = 9_007_199_254_740_991  # 2**53 - 1
+
+
+async def _append_and_store(actor: Actor, cmd: ScanCommand, outcome: Outcome,
+                            held: ledger.Held, render: Render) -> Rendered:
+    """The change's events, appended last, then the scan's log row: on PostgreSQL, for a
+    change of one event (nearly every scan), both in one statement, so that the chain's
+    lock (taken by the append, held until COMMIT) covers that statement and the COMMIT
+    only; the answer, which names the event's id, is encoded first around a mark."""
+    single = held.single
+    if single is not None and outcome.event_id == single[2] and ledger.appends_with_a_row():
+        marked = render(cmd, replace(outcome, event_id=_ID_MARK))
+        before, mark, after = marked.body.decode().partition(str(_ID_MARK))
+        if mark and str(_ID_MARK) not in after:  # else a note holds the digits: below
+            event_id = await scans_repo.insert_with_event(
+                single[0], single[1], _log_entry(actor, cmd, outcome, marked), before, after)
+            return replace(marked, body=f"{before}{event_id}{after}".encode())
+    ids = await held.append()
+    if outcome.event_id is not None:
+        outcome = replace(outcome, event_id=ids.get(outcome.event_id, outcome.event_id))
+    rendered = render(cmd, outcome)
+    await _store(actor, cmd, outcome, rendered)
+    return rendered
+
+
 async def _store(actor: Actor, cmd: ScanCommand, outcome: Outcome, rendered: Rendered) -> None:
+    await scans_repo.insert(_log_entry(actor, cmd, outcome, rendered))
+
+
+def _log_entry(actor: Actor, cmd: ScanCommand, outcome: Outcome,
+               rendered: Rendered) -> scans_repo.LogEntry:
     res = outcome.resolution
-    await scans_repo.insert(
+    return (
         scans_repo.LogEntry(
             device_id=cmd.device_id,
             user_id=actor.user_id,
