@@ -140,40 +140,40 @@ def detect_encoding(path: Path) -> str:
         fh.seek(0)
         decoder = codecs.getincrementaldecoder("utf-8")("strict")
         offset = 0
-        cp1252 = True
-        utf8 = True
-        hole: tuple[int, int] | None = None
+        bad: int | None = None
         while chunk := fh.read(CHUNK):
             if b"\x00" in chunk:
                 at = offset + chunk.index(b"\x00")
                 raise _refuse(f"the file holds a NUL byte at byte {at + 1:,}: it is not a "
                               "text file (a UTF-16 file without its byte order mark? save it "
                               "as CSV UTF-8)")
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as e:
-                    utf8 = False
-                    bad = (offset + e.start, chunk[e.start])
-            if cp1252 and (m := _CP1252_HOLES.search(chunk)) is not None:
-                cp1252 = False
-                hole = (offset + m.start(), chunk[m.start()])
-            if not utf8 and not cp1252:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as e:
+                bad = offset + e.start
                 break
             offset += len(chunk)
-        if utf8:
+        if bad is None:
             try:
                 decoder.decode(b"", final=True)
                 return "utf-8"
             except UnicodeDecodeError:
-                utf8 = False
-                bad = (offset, 0)
-        if cp1252:
-            return "cp1252"
-        assert hole is not None
-        raise _refuse(f"the file is neither UTF-8 nor Windows-1252 (byte 0x{hole[1]:02X} at "
-                      f"byte {hole[0] + 1:,}; the first byte that is not UTF-8 is at byte "
-                      f"{bad[0] + 1:,}): save it as CSV UTF-8")
+                bad = offset
+        # Windows-1252 decodes every byte but five; a NUL is refused as above
+        fh.seek(0)
+        offset = 0
+        while chunk := fh.read(CHUNK):
+            if b"\x00" in chunk:
+                at = offset + chunk.index(b"\x00")
+                raise _refuse(f"the file holds a NUL byte at byte {at + 1:,}: it is not a "
+                              "text file")
+            if (m := _CP1252_HOLES.search(chunk)) is not None:
+                raise _refuse(
+                    f"the file is neither UTF-8 nor Windows-1252 (byte {bad + 1:,} is not "
+                    f"UTF-8; byte {offset + m.start() + 1:,}, 0x{chunk[m.start()]:02X}, is not "
+                    "Windows-1252): save it as CSV UTF-8")
+            offset += len(chunk)
+        return "cp1252"
 
 
 def _count_outside_quotes(line: str, candidate: str) -> int:
@@ -274,22 +274,19 @@ class _CsvTable(Table):
                               "characters without a line break: is it a CSV file?")
             yield line
 
-    def _next(self) -> list[str] | None:
-        try:
-            record = next(self._records, None)
-        except csv.Error as e:
-            raise _refuse(f"row {self._number + 1:,} cannot be read: {_csv_words(e)}") from None
-        if record is not None:
-            self._number += 1
-        return record
+    def _cannot_read(self, e: csv.Error) -> InvalidInput:
+        return _refuse(f"row {self._number + 1:,} cannot be read: {_csv_words(e)}")
 
     def _header(self) -> list[str]:
-        while True:
-            record = self._next()
-            if record is None:
+        try:
+            for record in self._records:
+                self._number += 1
+                if any(c.strip() for c in record):
+                    break
+            else:
                 raise _refuse("the file has no header row (it is empty)")
-            if any(c.strip() for c in record):
-                break
+        except csv.Error as e:
+            raise self._cannot_read(e) from None
         if record and record[0].startswith("\ufeff"):
             record[0] = record[0][1:]
         headers = [restore(c).strip() for c in record]
@@ -299,29 +296,35 @@ class _CsvTable(Table):
 
     def rows(self) -> Iterator[tuple[int, list[str]]]:
         width = len(self.headers)
-        while (record := self._next()) is not None:
-            if not record or (len(record) == 1 and not record[0].strip()):
-                continue
-            cells = [restore(c) if c[:1] == "'" else c for c in record]
-            if not any(cells) or not "".join(cells).strip():
-                continue
-            n = len(cells)
-            long = max(map(len, cells)) > MAX_CELL
-            if n == width and not long:
-                yield self._number, cells
-                continue
-            if n > width and not any(c.strip() for c in cells[width:]):
-                cells, n = cells[:width], width
-            row_trouble = []
-            if n > width:
-                row_trouble.append(
-                    f"has {n} cells but the header has {width} columns: a value with a "
-                    f"'{_show_delimiter(self.delimiter)}' in it and no quotes around it?")
-            elif n < width:
-                row_trouble.append(f"has {n} cells but the header has {width} columns")
-            trouble = {i: _too_long(c) for i, c in enumerate(cells) if len(c) > MAX_CELL}
-            yield self._number, FlaggedCells(cells, cells_trouble=trouble,
-                                             row_trouble=row_trouble)
+        try:
+            for record in self._records:
+                self._number += 1
+                joined = "\x1f".join(record)  # \x1f is whitespace to str.strip
+                if not joined.strip():
+                    continue  # a blank row
+                if "'" in joined:
+                    record = [restore(c) if c[:1] == "'" else c for c in record]
+                n = len(record)
+                if n == width and (len(joined) <= MAX_CELL or max(map(len, record)) <= MAX_CELL):
+                    yield self._number, record
+                    continue
+                yield self._number, self._flagged(record, width)
+        except csv.Error as e:
+            raise self._cannot_read(e) from None
+
+    def _flagged(self, cells: list[str], width: int) -> FlaggedCells:
+        n = len(cells)
+        if n > width and not any(c.strip() for c in cells[width:]):
+            cells, n = cells[:width], width
+        row_trouble = []
+        if n > width:
+            row_trouble.append(
+                f"has {n} cells but the header has {width} columns: a value with a "
+                f"'{_show_delimiter(self.delimiter)}' in it and no quotes around it?")
+        elif n < width:
+            row_trouble.append(f"has {n} cells but the header has {width} columns")
+        trouble = {i: _too_long(c) for i, c in enumerate(cells) if len(c) > MAX_CELL}
+        return FlaggedCells(cells, cells_trouble=trouble, row_trouble=row_trouble)
 
     def fraction_read(self) -> float:
         return min(1.0, self._chars * self._per_byte / self.size) if self.size else 1.0
