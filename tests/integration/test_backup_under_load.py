@@ -71,7 +71,7 @@ def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(tmp_pat
             began = time.monotonic()
             run_sync(backup(source.env["DATABASE_URL"], file))
             during = sum(1 for a in acked if a[0] >= began)
-            _until(lambda: len(acked) >= during + 30)  # and scans keep coming after it
+            _until(lambda: len(acked) >= during + 10)  # and scans keep coming after it
         finally:
             stop.set()
             for t in threads:
