@@ -60,6 +60,7 @@ from server.domain.imports import MAX_CELL, FlaggedCells, Options
 
 MAX_LINE = 16 * 1024 * 1024  # characters in one physical CSV line
 SNIFF_LINES = 50
+SNIFF_CHARS = 65_536  # of each line, at most
 DELIMITERS = (",", ";", "\t")
 # Zip bombs: a member that unpacks to more than MAX_RATIO times its packed size (real
 # workbooks are 5-20x; a bomb is 1,000x), or a workbook unpacking to over MAX_UNPACKED.
@@ -177,13 +178,8 @@ def detect_encoding(path: Path) -> str:
 
 
 def _count_outside_quotes(line: str, candidate: str) -> int:
-    count, quoted = 0, False
-    for ch in line:
-        if ch == '"':
-            quoted = not quoted
-        elif ch == candidate and not quoted:
-            count += 1
-    return count
+    # between quotes: the odd pieces ("" inside a quoted cell splits into an empty piece)
+    return sum(piece.count(candidate) for piece in line.split('"')[::2])
 
 
 def sniff_delimiter(lines: list[str]) -> str:
@@ -248,7 +244,7 @@ class _CsvTable(Table):
         lines = []
         try:
             for _ in range(SNIFF_LINES):
-                line = self._fh.readline(MAX_LINE)
+                line = self._fh.readline(SNIFF_CHARS)
                 if not line:
                     break
                 lines.append(line)
