@@ -21,13 +21,13 @@ from server.http.api import (
     admin as api_admin,
 )
 from server.http.api import (
+    advisor as api_advisor,
+)
+from server.http.api import (
     audits as api_audits,
 )
 from server.http.api import (
     catalog as api_catalog,
-)
-from server.http.api import (
-    advisor as api_advisor,
 )
 from server.http.api import (
     events as api_events,
