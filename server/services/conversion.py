@@ -23,42 +23,52 @@ DEFAULT_LOT = "UNLOTTED"
 async def convert(actor: Actor, item_id: int, target: str, *, lot: str | None = None,
                   on_checked_out: str = "refuse") -> dict[str, int]:
     mode = _mode(target)
+    # the events are held back and appended at the end, after the last row lock (the tag
+    # counter's, for new units): a lock taken after the chain's can deadlock (ledger.py)
     async with write_transaction():
-        item = await items_repo.get(item_id, lock=True)
-        stock = await stock_repo.for_item(item.id, lock=True)
-        unit_list = await units_repo.for_item(item.id, lock=True)
-        await _refuse_if_lent(item)
-        lot_id = None
-        if mode is Tracking.LOT:
-            code = check_length("lot", (lot or DEFAULT_LOT).strip())
-            row = await stock_repo.get_lot(item.id, code)
-            lot_id = int(row["id"]) if row else await stock_repo.insert_lot(item.id, code, None)
-            if row is None:
-                await ledger.record(actor, EventDraft(kind=EventKind.LOT_CREATED,
-                                                      item_id=item.id, lot_id=lot_id,
-                                                      details={"code": code}))
-        plan = conversion.plan(item, mode, stock, unit_list, lot_id=lot_id,
-                               on_checked_out=on_checked_out)
-        for unit in plan.check_in:
-            new, event = units.apply(unit, "check_in", note="checked in to change tracking")
-            await units_repo.save(new, read=unit)
-            await ledger.record(actor, event)
-        for unit in plan.collapse:
-            current = await units_repo.get(unit_id=unit.id)
-            await units_repo.save(replace(current, collapsed=True, version=current.version + 1),
-                                  read=current)
-        for unit, key in plan.restore:
-            await units_repo.save(replace(unit, collapsed=False, location_id=key.location_id,
-                                          lot_id=key.lot_id, version=unit.version + 1),
-                                  read=unit)
-        await items_repo.update(replace(item, tracking=mode))
-        await ledger.record_many(actor, plan.events)
-        for key, delta in plan.stock_deltas.items():
-            if delta:
-                await stock_repo.apply_delta(key, delta)
-        created = await _create_units(actor, item.id, plan.new_units)
-        return {"units_created": created, "units_restored": len(plan.restore),
-                "units_collapsed": len(plan.collapse), "units_checked_in": len(plan.check_in)}
+        with ledger.held() as held:
+            answer = await _convert(actor, item_id, mode, lot, on_checked_out)
+        await held.append()
+        return answer
+
+
+async def _convert(actor: Actor, item_id: int, mode: Tracking, lot: str | None,
+                   on_checked_out: str) -> dict[str, int]:
+    item = await items_repo.get(item_id, lock=True)
+    stock = await stock_repo.for_item(item.id, lock=True)
+    unit_list = await units_repo.for_item(item.id, lock=True)
+    await _refuse_if_lent(item)
+    lot_id = None
+    if mode is Tracking.LOT:
+        code = check_length("lot", (lot or DEFAULT_LOT).strip())
+        row = await stock_repo.get_lot(item.id, code)
+        lot_id = int(row["id"]) if row else await stock_repo.insert_lot(item.id, code, None)
+        if row is None:
+            await ledger.record(actor, EventDraft(kind=EventKind.LOT_CREATED,
+                                                  item_id=item.id, lot_id=lot_id,
+                                                  details={"code": code}))
+    plan = conversion.plan(item, mode, stock, unit_list, lot_id=lot_id,
+                           on_checked_out=on_checked_out)
+    for unit in plan.check_in:
+        new, event = units.apply(unit, "check_in", note="checked in to change tracking")
+        await units_repo.save(new, read=unit)
+        await ledger.record(actor, event)
+    for unit in plan.collapse:
+        current = await units_repo.get(unit_id=unit.id)
+        await units_repo.save(replace(current, collapsed=True, version=current.version + 1),
+                              read=current)
+    for unit, key in plan.restore:
+        await units_repo.save(replace(unit, collapsed=False, location_id=key.location_id,
+                                      lot_id=key.lot_id, version=unit.version + 1),
+                              read=unit)
+    await items_repo.update(replace(item, tracking=mode))
+    await ledger.record_many(actor, plan.events)
+    for key, delta in plan.stock_deltas.items():
+        if delta:
+            await stock_repo.apply_delta(key, delta)
+    created = await _create_units(actor, item.id, plan.new_units)
+    return {"units_created": created, "units_restored": len(plan.restore),
+            "units_collapsed": len(plan.collapse), "units_checked_in": len(plan.check_in)}
 
 
 async def preview(item_id: int, target: str, *, lot: str | None = None,

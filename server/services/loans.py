@@ -252,10 +252,15 @@ async def bulk_check_out(
         return _bulk_answer(results, rolled_back=False)
     try:
         async with write_transaction():  # unit_service joins this one transaction
-            for code in codes:
-                await one(code, seen)
+            # every unit is locked before the chain is: the events go at the end (ledger.py)
+            with ledger.held() as held:
+                for code in codes:
+                    await one(code, seen)
             if any(not r["ok"] for r in results):
                 raise _RollBack
+            ids = await held.append()
+            for r in results:
+                r["event_id"] = ids[r["event_id"]]
     except _RollBack:
         for r in results:
             if r["ok"]:

@@ -580,3 +580,43 @@ def test_an_audit_confirmation_takes_its_row_locks_before_the_chain_lock(
     assert (answer.status_code, held) == (200, 0), answer.text
     assert len(answer.json()["audit"]["outcome"]["moved"]) == 2
     assert problems(admin) == []
+
+
+@pytest.mark.postgres_only
+def test_a_conversion_to_units_takes_the_tag_counter_before_the_chain_lock(
+        admin: As, settings: Settings) -> None:
+    shelf = make(admin, "/api/v1/locations", {"name": "Shelf"})
+    cords = make(admin, "/api/v1/items", {"sku": "CORD", "name": "Cord"})
+    make(admin, "/api/v1/stock/receive", {"item": cords["id"], "location": shelf["tag"],
+                                          "quantity": 3})
+    make(admin, "/api/v1/units", {"item": make(admin, "/api/v1/items", {
+        "sku": "DRILL", "name": "Drill", "tracking": "serial"})["id"],
+        "location": shelf["tag"], "count": 1})  # the unit tag counter's row exists
+    answer, held = another_writer_holds(
+        settings, "SELECT 1 FROM counter WHERE name = 'U' FOR UPDATE",
+        lambda: admin.post(f"/api/v1/items/{cords['id']}/convert", json={"tracking": "serial"}))
+    assert (answer.status_code, held) == (201, 0), answer.text
+    assert answer.json()["units_created"] == 3
+    assert problems(admin) == []
+
+
+@pytest.mark.postgres_only
+def test_an_all_or_nothing_bulk_check_out_locks_every_unit_before_the_chain_lock(
+        admin: As, settings: Settings) -> None:
+    shelf = make(admin, "/api/v1/locations", {"name": "Shelf"})
+    dana = make(admin, "/api/v1/people", {"name": "Dana"})
+    drill = make(admin, "/api/v1/items", {"sku": "DRILL", "name": "Drill", "tracking": "serial"})
+    drills = make(admin, "/api/v1/units",
+                  {"item": drill["id"], "location": shelf["tag"], "count": 2})["units"]
+    second = _id(settings, "SELECT id FROM unit WHERE tag = ?", drills[1]["tag"])
+    answer, held = another_writer_holds(
+        settings, f"SELECT 1 FROM unit WHERE id = {second} FOR UPDATE",
+        lambda: admin.post("/api/v1/loans/bulk-check-out", json={
+            "person": dana["tag"], "codes": [u["tag"] for u in drills],
+            "all_or_nothing": True}))
+    assert (answer.status_code, held) == (200, 0), answer.text
+    results = answer.json()["results"]
+    assert all(r["ok"] for r in results)
+    ids = [e["id"] for e in events(settings) if e["kind"] == "unit.checked_out"]
+    assert [r["event_id"] for r in results] == ids
+    assert problems(admin) == []
