@@ -128,6 +128,7 @@ class Advice:
     change: Tracking | None  # the mode the advisor suggests switching to, if any
     direction: str | None  # "over" (serialized, should be counted) or "under"
     change_why: str = ""
+    notes: tuple[str, ...] = ()  # what else the figures say, though it changes nothing
 
     @property
     def yes(self) -> tuple[Question, ...]:
@@ -260,7 +261,32 @@ def advise(facts: ItemFacts, rules: Rules) -> Advice:
     shrinking = keeps_shrinking(facts, rules)
     target, why = recommend(yes, shrinking=shrinking)
     change, direction, change_why = _change(facts, rules, target, yes, shrinking)
-    return Advice(facts, answers, target, why, change, direction, change_why)
+    return Advice(facts, answers, target, why, change, direction, change_why,
+                  _notes(facts, rules, target, shrinking))
+
+
+def _notes(f: ItemFacts, rules: Rules, target: Tracking, shrinking: bool) -> tuple[str, ...]:
+    out = []
+    if f.tracking.counted and f.shrink_times and not shrinking:
+        value = f.shrink_value
+        if f.shrink_times < SHRINK_TIMES:
+            why = "one short count is not yet a pattern"
+        elif value is None:
+            why = "with no unit cost, what it is worth is unknown"
+        else:
+            why = (f"too little to be worth a record per piece (under "
+                   f"{money(rules.high_value)} lost), so a count still pays")
+        out.append(f"Shrinking: {shrink_words(f, rules)}; {why}.")
+    if f.tracking is Tracking.SERIAL and target is not Tracking.SERIAL and f.units and (
+            f.moved_alone or f.audited):
+        done = []
+        if f.moved_alone:
+            done.append(f"{plural(f.moved_alone, 'unit')} moved alone")
+        if f.audited:
+            done.append(f"{plural(f.audited, 'audit scan')} of single units")
+        out.append(f"People handle its units one by one ({' and '.join(done)} in "
+                   f"{rules.days} days): keep them as units.")
+    return tuple(out)
 
 
 def _change(f: ItemFacts, rules: Rules, target: Tracking, yes: frozenset[Question],

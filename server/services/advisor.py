@@ -175,7 +175,7 @@ async def plan(item_id: int, target: str | None = None) -> Plan:
         out = Plan(it.id, it.sku, it.name, it.tracking.value, target, refused=exc.message,
                    refused_code=exc.code)
         out.checked_out = await _custody(exc.details.get("checked_out") or [], item_id)
-        out.history = _history(events)
+        out.history = _history(events, target)
         return out
     out = Plan(item.id, item.sku, item.name, item.tracking.value, target)
     if target == Tracking.SERIAL.value:
@@ -202,7 +202,7 @@ async def plan(item_id: int, target: str | None = None) -> Plan:
         out.units_not_counted = sum(1 for u in p.collapse if u.status in (Status.LOST,
                                                                            Status.RETIRED))
     await _name_lines(out)
-    out.history = _history(events)
+    out.history = _history(events, target)
     out.sentences = _sentences(out)
     return out
 
@@ -233,10 +233,13 @@ async def _custody(tags: list[str], item_id: int) -> list[dict[str, Any]]:
              "due_at": u.due_at.isoformat() if u.due_at else None} for u in held]
 
 
-def _history(events: int) -> str:
-    return (f"Nothing is lost: the item's {advisor.plural(events, 'event')} stay in its "
-            "history; units keep their records, tags and history (merged units are marked, "
-            "not deleted).")
+def _history(events: int, target: str) -> str:
+    kept = f"Nothing is lost: the item's {advisor.plural(events, 'event')} stay in its history"
+    if target == Tracking.SERIAL.value:
+        return (f"{kept}; each new unit's history starts with the piece it was made from, at "
+                "the same location.")
+    return (f"{kept}; every unit keeps its record, tag and history (it is marked as merged "
+            "into the count, not deleted).")
 
 
 def _sentences(p: Plan) -> list[str]:

@@ -140,3 +140,21 @@ def test_every_answer_has_evidence_and_a_change_has_a_reason(figures):
         assert advice.change is not advice.facts.tracking and advice.change_why
         assert advice.direction == ("over" if advice.facts.tracking is Tracking.SERIAL
                                     else "under")
+
+
+def test_notes_say_why_a_shrinking_count_or_handled_units_stay_as_they_are():
+    batteries = facts(unit_cost=Decimal("2.5"), shrink_times=4, shrink_quantity=12)
+    assert advise(batteries, RULES).notes == (
+        "Shrinking: 12 pieces worth 30.00 lost in 4 counts over 90 days; too little to be "
+        "worth a record per piece (under 500.00 lost), so a count still pays.",)
+    handled = facts(tracking=Tracking.SERIAL, units=40, moved_alone=3)
+    assert advise(handled, RULES).notes == (
+        "People handle its units one by one (3 units moved alone in 90 days): keep them as "
+        "units.",)
+
+
+def test_one_short_count_is_not_yet_a_pattern():
+    laptops = facts(unit_cost=Decimal("1450"), shrink_times=1, shrink_quantity=1)
+    assert advise(laptops, RULES).notes == (
+        "Shrinking: 1 piece worth 1,450.00 lost in 1 count over 90 days; one short count is "
+        "not yet a pattern.",)

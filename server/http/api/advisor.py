@@ -38,6 +38,7 @@ class AdviceOut(Struct):
     suggestion: str | None  # the mode the advisor suggests changing to
     direction: str | None  # over | under
     suggestion_why: str
+    notes: list[str]
     answers: list[AnswerOut]
     on_hand: int
     unit_cost: str | None
@@ -105,7 +106,7 @@ def advice_out(a: Advice) -> AdviceOut:
         item={"id": f.item_id, "sku": f.sku, "name": f.name, "category": f.category},
         tracking=f.tracking.value, recommendation=a.recommendation.value, why=a.why,
         suggestion=a.change.value if a.change else None, direction=a.direction,
-        suggestion_why=a.change_why,
+        suggestion_why=a.change_why, notes=list(a.notes),
         answers=[AnswerOut(x.question.value, x.label, x.yes, x.evidence) for x in a.answers],
         on_hand=f.on_hand, unit_cost=None if f.unit_cost is None else str(f.unit_cost),
         shrink={"times": f.shrink_times, "quantity": f.shrink_quantity,
