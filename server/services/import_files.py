@@ -75,6 +75,7 @@ CHUNK = 1024 * 1024
 _XLS = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # OLE: an old .xls, or an encrypted workbook
 _ZIP = b"PK\x03\x04"
 _CP1252_HOLES = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_SEP_HINT = re.compile(r"sep=([,;\t|])\r?\n?")
 
 
 class Table:
@@ -253,6 +254,8 @@ class _CsvTable(Table):
         self._fh.seek(0)
         if lines:
             lines[0] = lines[0].lstrip("\ufeff")
+            if (hint := _SEP_HINT.fullmatch(lines[0])) is not None:  # Excel's "sep=;"
+                return hint.group(1)
         return sniff_delimiter(lines)
 
     def _lines(self) -> Iterator[str]:
@@ -277,6 +280,9 @@ class _CsvTable(Table):
         try:
             for record in self._records:
                 self._number += 1
+                if self._number == 1 and _SEP_HINT.fullmatch(
+                        self.delimiter.join(record).lstrip("\ufeff") if self.delimiter else ""):
+                    continue  # Excel's delimiter line, not a header
                 if any(c.strip() for c in record):
                     break
             else:

@@ -92,6 +92,14 @@ def test_sniff_delimiter(lines: list[str], expected: str) -> None:
     assert sniff_delimiter(lines) == expected
 
 
+def test_excels_delimiter_line(tmp_path: Path) -> None:
+    path = tmp_path / "in.csv"
+    path.write_text("sep=;\r\nSKU;Name\r\nA,1;Drill\r\n", encoding="utf-8")
+    table, rows = _read(path)
+    assert table.delimiter == ";" and table.headers == ["SKU", "Name"]
+    assert rows == [(3, ["A,1", "Drill"])]
+
+
 def test_blank_lines_skipped_and_rows_numbered_as_the_spreadsheet_shows(tmp_path: Path) -> None:
     path = tmp_path / "in.csv"
     path.write_text('\nSKU,Name\n\nA,"two\nlines"\n,\nB,x\n', encoding="utf-8")
