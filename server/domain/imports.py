@@ -106,9 +106,10 @@ class ParsedRow:
 
 
 class FlaggedCells(list[str]):
-    """A row's cells with the trouble the file reader found in them: `cells` maps a
-    column index to a reason (a formula, a cell over MAX_CELL characters), `row` holds
-    reasons for the whole row (ragged). Behaves as the plain list of cells otherwise."""
+    """A row's cells with the trouble the file reader found in them: `cells_trouble` maps
+    a column index to a reason (a formula, a cell over MAX_CELL characters), `row_trouble`
+    holds reasons for the whole row (ragged). Behaves as the plain list of cells
+    otherwise."""
 
     def __init__(self, cells: Sequence[str], *, cells_trouble: Mapping[int, str] | None = None,
                  row_trouble: Sequence[str] = ()) -> None:
@@ -285,7 +286,9 @@ class _Bad(Exception):
 
 
 _SPACES = str.maketrans("", "", " \u00a0\u202f\u2009")
-_CURRENCY = "$€£¥₹¢₩₽₺CHF "
+_CURRENCY = "$€£¥₹¢₩₽₺ "
+_CODE = re.compile(r"(?:(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK)\s*)?(.*?)"
+                   r"(?:\s*(?:USD|EUR|GBP|CHF|JPY|CAD|AUD|SEK|NOK|DKK|PLN|CZK))?")
 
 
 def _number_patterns(decimal_comma: bool) -> tuple[re.Pattern[str], str, str]:
@@ -304,7 +307,12 @@ def parse_decimal(text: str, decimal_comma: bool = False) -> Decimal:
     if _PLAIN.fullmatch(text):
         return Decimal(text)
     raw = text.strip()
-    s = raw.translate(_SPACES) if any(c in raw for c in " \u00a0\u202f\u2009") else raw
+    if raw[:1].isalpha() or raw[-1:].isalpha():  # a currency's code: CHF 12.50
+        raw_code = _CODE.fullmatch(raw)
+        s = raw_code.group(1) if raw_code else raw
+    else:
+        s = raw
+    s = s.translate(_SPACES) if any(c in s for c in " \u00a0\u202f\u2009") else s
     s = s.strip(_CURRENCY) if s and (s[0] in _CURRENCY or s[-1] in _CURRENCY) else s
     pattern, dec, grp = _NUMBERS[decimal_comma]
     mark = "comma" if decimal_comma else "point"

@@ -66,16 +66,22 @@ def test_one_group_separator_alone_is_ambiguous(whole: int, part: int, comma: bo
     ("1,234,567", False, Decimal(1234567)), ("1.234.567", True, Decimal(1234567)),
     ("1 234,50", True, Decimal("1234.50")), ("$1,234.50", False, Decimal("1234.50")),
     ("12,50 €", True, Decimal("12.50")), (" -3 ", False, Decimal(-3)),
-    ("1e3", False, Decimal(1000)),
+    ("1e3", False, Decimal(1000)), ("CHF 1'000", False, None), ("EUR 12,50", True, Decimal("12.5")),
+    ("12.50 USD", False, Decimal("12.5")),
 ])
-def test_numbers(text: str, comma: bool, value: Decimal) -> None:
-    assert parse_decimal(text, comma) == value
+def test_numbers(text: str, comma: bool, value: Decimal | None) -> None:
+    if value is None:
+        with pytest.raises(_Bad, match="is not a number"):
+            parse_decimal(text, comma)
+    else:
+        assert parse_decimal(text, comma) == value
 
 
 @pytest.mark.parametrize(("text", "comma", "words"), [
     ("12,5", False, "decimals are declared with a point (write 12.5)"),
     ("12.5", True, "decimals are declared with a comma (write 12,5)"),
     ("1,23,4", False, "is not a number"), ("abc", False, "is not a number"),
+    ("12F", False, "is not a number"), ("C12", False, "is not a number"),
     ("1,234", False, "ambiguous: write 1234"),
 ])
 def test_numbers_refused(text: str, comma: bool, words: str) -> None:
