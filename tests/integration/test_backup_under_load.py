@@ -12,8 +12,8 @@ import httpx
 import pytest
 
 from server.services.backup import backup, restore
-from tests.conftest import ENGINE
-from tests.integration import servers
+from tests.conftest import ENGINE, token_for
+from tests.factories import item, location, receive
 from tests.integration.backup_helpers import (
     every_row,
     replay,
@@ -34,25 +34,21 @@ def _until(condition: Any) -> None:
         time.sleep(0.01)
 
 
-@pytest.mark.slow  # two server processes and the CLI
-def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(tmp_path):
+@pytest.mark.slow  # two server processes
+def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(manager, settings,
+                                                                        tmp_path):
     acked: list[tuple[float, str, dict[str, Any], Any]] = []  # (answered at, key, body, answer)
     stop = threading.Event()
     file = tmp_path / "under-load.zip"
-    (tmp_path / "source").mkdir()
-    with servers.running(ENGINE, tmp_path / "source", n=1) as source:
-        auth = {"Authorization": f"Bearer {source.token}"}
-        base = source.urls[0]
-        with httpx.Client(base_url=base, headers=auth, timeout=10) as api:
-            here = api.post("/api/v1/locations", json={"name": "Dock"}).json()["tag"]
-            there = api.post("/api/v1/locations", json={"name": "Shelf"}).json()["tag"]
-            ties = api.post("/api/v1/items", json={"sku": "ZIP-1", "name": "Zip ties",
-                                                   "tracking": "quantity"}).json()
-            api.post("/api/v1/stock/receive", json={"item": ties["id"], "location": here,
-                                                    "quantity": 100_000})
-
+    here = location(manager, "Dock")["tag"]
+    there = location(manager, "Shelf")["tag"]
+    ties = item(manager, sku="ZIP-1", name="Zip ties")
+    receive(manager, ties["id"], here, 100_000)
+    token = token_for("operator")
+    with server_on(settings.database_url, tmp_path / "source") as base:
         def send(sender: int) -> None:
-            with httpx.Client(base_url=base, headers=auth, timeout=10) as client:
+            with httpx.Client(base_url=base, timeout=10,
+                              headers={"Authorization": f"Bearer {token}"}) as client:
                 n = 0
                 while not stop.is_set():
                     key = f"load-{sender}-{n}"
@@ -69,7 +65,7 @@ def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(tmp_pat
         try:
             _until(lambda: len(acked) >= 30)
             began = time.monotonic()
-            run_sync(backup(source.env["DATABASE_URL"], file))
+            run_sync(backup(settings.database_url, file))
             during = sum(1 for a in acked if a[0] >= began)
             _until(lambda: len(acked) >= during + 10)  # and scans keep coming after it
         finally:
@@ -84,7 +80,8 @@ def test_a_backup_during_scans_holds_every_scan_answered_before_it_began(tmp_pat
         logged = {r["idempotency_key"] for r in restored["scan_log"]}
         assert set(before) <= logged
         with server_on(url, tmp_path / "restored-server") as again:
-            replay(again, source.token, before)
+            replay(again, token, before)
         after = every_row(url, tmp_path)
         assert after["event"] == restored["event"] and after["stock"] == restored["stock"]
+        assert after["scan_log"] == restored["scan_log"]
         assert verify_elsewhere(url) == []
