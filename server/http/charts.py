@@ -100,7 +100,7 @@ def bar_chart(
         return _empty(chart_id, title, desc, empty)
     row, bar_h, top = 24, 16, 4
     value_w = max(_text_w(fmt(b.value), FONT) for b in bars) + 8
-    label_w = min(150.0, max(_text_w(b.label, FONT) for b in bars) + 8)
+    label_w = min(150.0, max(_text_w(b.label, FONT) for b in bars) + 14)
     span = max(1.0, WIDTH - label_w - value_w - 4)
     most = max((b.value for b in bars), default=0.0)
     scale = span / most if most > 0 else 0.0
@@ -112,7 +112,7 @@ def bar_chart(
     for i, bar in enumerate(bars):
         y = top + i * row
         length = max(0.0, bar.value) * scale
-        label = _text(label_w - 6, y + bar_h - 3, bar.label, label_w - 10, anchor="end")
+        label = _text(label_w - 5, y + bar_h - 3, bar.label, label_w - 7, anchor="end")
         shape = (
             f'<rect x="{label_w:.1f}" y="{y}" width="{length:.1f}" height="{bar_h}" '
             f'fill="{PALETTE[0]}" class="chart-s0"><title>{escape(bar.label)}: '

@@ -59,7 +59,7 @@ def plan(a: Actor, c: Cast, now: dt.datetime) -> list[tuple[dt.datetime, Step]]:
         steps.append((moment, step))
 
     # units lent again and again: out a few days, back on time or a little late
-    for tag in c.lendable + c.projectors[1:] + c.ladders[3:]:
+    for tag in c.lendable + c.projectors[1:] + c.ladders[3:]:  # ladder 3 out again today
         day = first + dt.timedelta(days=rng.randint(1, 6))
         while True:
             keep = rng.choice((2, 3, 4, 5, 7))
@@ -110,6 +110,9 @@ def plan(a: Actor, c: Cast, now: dt.datetime) -> list[tuple[dt.datetime, Step]]:
     add(now - dt.timedelta(days=8), _status(a, c.ladders[1], "in_repair", "rung cracked"))
     add(now - dt.timedelta(days=3), _condition(a, c.ladders[2], "needs_repair",
                                                "foot pad missing"))
+    add(now - dt.timedelta(days=1, hours=5), _status(a, c.projectors[2], "lost",
+                                                     "not back from the offsite"))
+    add(now - dt.timedelta(hours=6), _check_out(a, c.ladders[3], c.people[0], _due_today(now)))
     add(now - dt.timedelta(days=20),
         _check_out(a, c.projectors[0], c.people[2], now - dt.timedelta(days=9, hours=1)))
     return steps
@@ -119,6 +122,12 @@ async def run(a: Actor, c: Cast, now: dt.datetime) -> None:
     for moment, step in sorted(plan(a, c, now), key=lambda s: s[0]):
         with ledger.backdated(moment):
             await step()
+
+
+def _due_today(now: dt.datetime) -> dt.datetime:
+    """Later today (UTC), however late it is now."""
+    end = dt.datetime.combine(now.date() + dt.timedelta(days=1), dt.time(), dt.UTC)
+    return min(now + dt.timedelta(hours=3), end - dt.timedelta(minutes=1))
 
 
 def _check_out(a: Actor, tag: str, person: int, due: dt.datetime) -> Step:

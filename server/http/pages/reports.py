@@ -58,9 +58,11 @@ def _chart(report: Report, f: Any) -> Any:
                                    desc="Value of counts adjusted down and of units lost, "
                                         "per month", fmt=money)
     if report.name == "loans-by-person":
-        bars = [charts.Bar(r["person"], r["check_outs"]) for r in report.rows[:12]]
+        busiest = sorted(report.rows, key=lambda r: (-r["check_outs"], r["person"]))[:12]
+        bars = [charts.Bar(r["person"], r["check_outs"]) for r in busiest]
         return charts.bar_chart(bars, chart_id="loans-chart", title="Check-outs per person",
-                                desc="Check-outs in the period, per person",
+                                desc="Check-outs in the period, per person, the twelve "
+                                     "busiest",
                                 label_header="Person", value_header="Check-outs")
     return None
 
