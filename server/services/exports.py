@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -109,11 +109,16 @@ class Places:
 
     parents: Mapping[int, int | None]
     names: Mapping[int, str]
+    known: dict[int, str] = field(default_factory=dict)  # paths written so far
 
     def path(self, location_id: int | None) -> str | None:
         if location_id is None:
             return None
-        return format_path(path_of(location_id, self.parents, self.names))
+        found = self.known.get(location_id)
+        if found is None:
+            found = self.known[location_id] = format_path(
+                path_of(location_id, self.parents, self.names))
+        return found
 
 
 def _item_values(r: Mapping[str, Any]) -> dict[str, Cell]:
@@ -146,19 +151,25 @@ class Layout:
     places: Places
 
     def cells(self, rows: Sequence[Mapping[str, Any]]) -> list[Row]:
-        values = getattr(self, f"_{self.kind}")
         keys = self.keys
-        out: list[Row] = []
-        for r in rows:
-            v = values(r)
-            out.append([v.get(k) for k in keys])
-        return out
+        if self.kind == "units":
+            seen: dict[int, dict[str, Cell]] = {}  # the chunk's items, each made once
+            values = [self._units(r, seen) for r in rows]
+        else:
+            make = getattr(self, f"_{self.kind}")
+            values = [make(r) for r in rows]
+        return [[v.get(k) for k in keys] for v in values]
 
     def _items(self, r: Mapping[str, Any]) -> dict[str, Cell]:
         return _item_values(r)
 
-    def _units(self, r: Mapping[str, Any]) -> dict[str, Cell]:
-        v = _item_values(r["item_row"])
+    def _units(self, r: Mapping[str, Any], seen: dict[int, dict[str, Cell]]
+               ) -> dict[str, Cell]:
+        item = r["item_row"]
+        of_item = seen.get(item["id"])
+        if of_item is None:
+            of_item = seen[item["id"]] = _item_values(item)
+        v = dict(of_item)
         v.update({
             "tag": r["tag"], "serial": r["serial"], "location": self.places.path(r["location"]),
             "custodian": _custodian(r), "status": _words(r["status"]),
@@ -166,9 +177,10 @@ class Layout:
             "purchase_cost": money(r["purchase_cost"]),
             "warranty_end": _date(r["warranty_end"]),
         })
-        custom = load_json(r["custom"], {})
-        for column, d in self.custom.items():
-            v[column] = _custom_cell(d, custom.get(d.key))
+        if self.custom:
+            custom = {} if r["custom"] in ("{}", None) else load_json(r["custom"], {})
+            for column, d in self.custom.items():
+                v[column] = _custom_cell(d, custom.get(d.key))
         return v
 
     def _stock(self, r: Mapping[str, Any]) -> dict[str, Cell]:

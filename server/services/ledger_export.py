@@ -21,6 +21,8 @@ from typing import Any
 from server.db import exports_repo
 from server.domain import chain
 
+CHUNK = 2000  # events a read
+
 
 def event_line(row: Mapping[str, Any]) -> bytes:
     body = chain.content(row)
@@ -36,5 +38,5 @@ def event_lines(rows: Sequence[Mapping[str, Any]]) -> bytes:
 async def jsonl(upto: int | None = None) -> AsyncIterator[bytes]:
     """The history up to event `upto` (default: the last one now), a chunk at a time."""
     last = await exports_repo.last_event_id() if upto is None else upto
-    async for rows in exports_repo.events(last):
+    async for rows in exports_repo.events(last, CHUNK):
         yield await asyncio.to_thread(event_lines, rows)

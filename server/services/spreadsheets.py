@@ -33,14 +33,21 @@ import datetime as dt
 import io
 import os
 import tempfile
-from collections.abc import AsyncIterable, AsyncIterator, Iterable, Iterator, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import xlsxwriter
 
-from server.domain.cells import neutralize
+from server.domain.cells import TRIGGERS, neutralize
 from server.domain.errors import Busy, InvalidInput
 
 Cell = str | int | float | Decimal | dt.date | dt.datetime | bool | None
@@ -60,10 +67,16 @@ XLSX_MEDIA = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 # ---- CSV ---------------------------------------------------------------------------------
 
+_FIRST = frozenset(TRIGGERS) | {"'"}  # the first characters neutralize changes
+
+
 def csv_text(value: Cell) -> str:
     """One cell as CSV text: text neutralized, the rest in a form an import reads back."""
     if value is None:
         return ""
+    if type(value) is str:
+        # the common case without a call: most text starts with none of the triggers
+        return value if not value or value[0] not in _FIRST else neutralize(value)
     if isinstance(value, str):
         return neutralize(value)
     if isinstance(value, bool):
@@ -118,14 +131,23 @@ def write_csv(headers: Sequence[str], rows: Iterable[Row], chunk: int = 1000) ->
         yield enc.rows(batch)
 
 
-async def stream_csv(headers: Sequence[str],
-                     chunks: AsyncIterable[Sequence[Row]]) -> AsyncIterator[bytes]:
-    """The CSV file's bytes for rows that arrive in chunks (a database read)."""
+def _same(rows: Any) -> Sequence[Row]:
+    return rows  # type: ignore[no-any-return]
+
+
+def _encode(enc: CsvEncoder, convert: Callable[[Any], Sequence[Row]], chunk: Any) -> bytes:
+    return enc.rows(convert(chunk))
+
+
+async def stream_csv(headers: Sequence[str], chunks: AsyncIterable[Any],
+                     convert: Callable[[Any], Sequence[Row]] = _same) -> AsyncIterator[bytes]:
+    """The CSV file's bytes for rows that arrive in chunks (a database read); `convert`
+    turns a chunk into rows of cells. Converting and encoding run in a thread."""
     enc = CsvEncoder(headers)
     yield enc.header()
     async for chunk in chunks:
         if chunk:
-            yield enc.rows(chunk)
+            yield await asyncio.to_thread(_encode, enc, convert, chunk)
 
 
 # ---- XLSX --------------------------------------------------------------------------------
@@ -286,16 +308,22 @@ class _Gate:
 gate = _Gate(XLSX_AT_ONCE, XLSX_QUEUE)
 
 
-async def build_xlsx(headers: Sequence[str], chunks: AsyncIterable[Sequence[Row]],
-                     sheet_name: str = "Sheet1") -> Path:
-    """An XLSX file of rows that arrive in chunks (a database read), each chunk written in
-    a thread; returns the finished temp file, which the caller streams and deletes."""
+def _add(sheet: XlsxSheet, convert: Callable[[Any], Sequence[Row]], chunk: Any) -> None:
+    sheet.add_rows(convert(chunk))
+
+
+async def build_xlsx(headers: Sequence[str], chunks: AsyncIterable[Any],
+                     sheet_name: str = "Sheet1",
+                     convert: Callable[[Any], Sequence[Row]] = _same) -> Path:
+    """An XLSX file of rows that arrive in chunks (a database read), each chunk converted
+    (`convert`) and written in a thread; returns the finished temp file, which the caller
+    streams and deletes."""
     async with gate.turn():
         sheet = await asyncio.to_thread(XlsxSheet, headers, sheet_name)
         try:
             async for chunk in chunks:
                 if chunk:
-                    await asyncio.to_thread(sheet.add_rows, chunk)
+                    await asyncio.to_thread(_add, sheet, convert, chunk)
             return await asyncio.to_thread(sheet.close)
         except BaseException:
             await asyncio.to_thread(sheet.discard)
