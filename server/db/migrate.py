@@ -30,7 +30,20 @@ def _migration_lock(settings: Settings) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-async def migrate(settings: Settings, *, verbose: bool = False) -> None:
+def known_migrations() -> list[str]:
+    """The IDs of the migrations this code has, in order."""
+    import importlib
+    import pkgutil
+
+    from server.db import migrations
+
+    ids = [importlib.import_module(f"{migrations.__name__}.{m.name}").ID
+           for m in pkgutil.iter_modules(migrations.__path__)]
+    return sorted(str(i) for i in ids)
+
+
+async def migrate(settings: Settings, *, verbose: bool = False, upto: str = "all") -> None:
+    """Apply the migrations not applied yet: all, or those up to and including `upto`."""
     os.environ["PICCOLO_CONF"] = PICCOLO_CONF
     os.environ["DATABASE_URL"] = settings.database_url
     from piccolo.apps.migrations.commands.forwards import run_forwards
@@ -50,7 +63,7 @@ async def migrate(settings: Settings, *, verbose: bool = False) -> None:
         out = io.StringIO()
         try:
             with contextlib.redirect_stdout(out):
-                result = await run_forwards(app_name="tagtrack", migration_id="all")
+                result = await run_forwards(app_name="tagtrack", migration_id=upto)
         finally:
             await stop(piccolo_conf.DB)
     if verbose:

@@ -66,13 +66,13 @@ async def backup(url: str, file: Path, *, progress: Progress = _quiet) -> Manife
             migrations = await db.migrations()
             issued = await db.sequences(shapes)
             entries: list[TableEntry] = []
-            head: dict[str, Any] = dict(chain.EMPTY_HEAD.as_json())
+            head: dict[str, Any] = {}
             with zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zf:
                 for shape in shapes:
                     rows, top, last = await _write_table(zf, db, shape)
                     entries.append(TableEntry(shape.name, shape.columns, shape.kinds, rows,
                                               max(top, issued.get(shape.name, 0))))
-                    if shape.name == "event" and last is not None:
+                    if shape.name == "event":
                         head = _head(shape, last, rows)
                     progress(shape.name, rows)
                 manifest = Manifest(
@@ -86,8 +86,13 @@ async def backup(url: str, file: Path, *, progress: Progress = _quiet) -> Manife
     return manifest
 
 
-def _head(shape: TableShape, last: tuple[Any, ...], count: int) -> dict[str, Any]:
-    """The chain head of the snapshot, as server/db/ledger.py head() reads it."""
+def _head(shape: TableShape, last: tuple[Any, ...] | None, count: int) -> dict[str, Any]:
+    """The chain head of the snapshot, as server/db/ledger.py head() reads it (none for a
+    database from before the chain)."""
+    if "hash" not in shape.columns:
+        return {}
+    if last is None:
+        return chain.EMPTY_HEAD.as_json()
     row = dict(zip(shape.columns, last, strict=True))
     return chain.Head(int(row["id"]), str(row["hash"]), count,
                       chain.utc_text(row["at"])).as_json()
@@ -137,14 +142,15 @@ def open_backup(file: Path) -> zipfile.ZipFile:
                           field="file") from exc
 
 
-async def migrate_database(url: str) -> None:
-    """Create (if need be) and migrate the database at `url`."""
+async def migrate_database(url: str, upto: str = "all") -> None:
+    """Create (if need be) and migrate the database at `url` (up to and including the
+    migration `upto`, or all)."""
     from server.db.migrate import migrate
     from server.settings import get_settings
 
     saved = os.environ.get("DATABASE_URL")  # migrate() sets it; callers keep their own
     try:
-        await migrate(dataclasses.replace(get_settings(), database_url=url))
+        await migrate(dataclasses.replace(get_settings(), database_url=url), upto=upto)
     finally:
         if saved is None:
             os.environ.pop("DATABASE_URL", None)
@@ -155,9 +161,19 @@ async def migrate_database(url: str) -> None:
 async def restore(url: str, file: Path, *, force: bool = False,
                   progress: Progress = _quiet) -> Manifest:
     """Load the backup in `file` into the database at `url` (migrated first)."""
+    from server.db.migrate import known_migrations
+
     with open_backup(Path(file)) as zf:
         manifest = read_manifest(zf)
-        await migrate_database(url)
+        newer = sorted(set(manifest.migrations) - set(known_migrations()))
+        if newer:
+            raise BackupError(f"the backup comes from a newer Tagtrack (its migration(s) "
+                              f"{', '.join(newer)} are unknown here): upgrade Tagtrack first",
+                              field="file")
+        # the rows go into the schema they were taken from; the migrations this Tagtrack
+        # has beyond the backup's then run over them, as they would have on the original
+        upto = max(manifest.migrations) if manifest.migrations else "all"
+        await migrate_database(url, upto)
         async with snapshot.writing(url) as db:
             shapes = await _check_fits(db, manifest)
             full = await db.holding_rows(shapes)
@@ -178,6 +194,7 @@ async def restore(url: str, file: Path, *, force: bool = False,
             await db.resume_triggers(shapes)
             await db.continue_sequences(shapes, {t.name: t.sequence for t in manifest.tables})
             await _check_head(db, manifest)
+        await migrate_database(url)
     return manifest
 
 
@@ -186,12 +203,15 @@ def _where(url: str) -> str:
 
 
 async def _check_fits(db: Database, manifest: Manifest) -> list[TableShape]:
-    known = set(await db.migrations())
-    newer = [m for m in manifest.migrations if m not in known]
-    if newer:
-        raise BackupError(f"the backup comes from a newer Tagtrack (its migration(s) "
-                          f"{', '.join(newer)} are unknown here): upgrade Tagtrack first",
-                          field="file")
+    applied = await db.migrations()
+    last = max(manifest.migrations, default="")
+    past = [m for m in applied if m > last and m not in manifest.migrations]
+    if past:
+        raise BackupError(
+            f"this database is already migrated past the backup's version ({len(past)} "
+            f"migration(s) the backup predates, the first {past[0]}), and those would not "
+            "run over the backup's rows: restore into a new database that has not been "
+            "migrated yet (the restore migrates it)", field="database")
     shapes = await db.shapes()
     by_name = {s.name: s for s in shapes}
     for entry in manifest.tables:
