@@ -122,6 +122,12 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import(settings: Settings, args: argparse.Namespace) -> int:
+    from server.import_command import cmd_import as run
+
+    return run(settings, args, lambda s, work: asyncio.run(_with_db(s, work)))
+
+
 async def ensure_first_admin() -> str | None:
     """On a database with no users, create `admin` with a one-time password."""
     from server.db import users_repo
@@ -218,6 +224,9 @@ def parser() -> argparse.ArgumentParser:
     d = sub.add_parser("demo", help="load a realistic demo catalog")
     d.add_argument("--force", action="store_true", help="load even if items exist")
     d.set_defaults(run=cmd_demo)
+    from server.import_command import add_parser as add_import
+
+    add_import(sub, cmd_import)
     from server.cli_backup import register as add_backup
 
     add_backup(sub)

@@ -81,6 +81,16 @@ async def events_since(event_id: int) -> list[dict[str, Any]]:
 
 # --- bulk writes -------------------------------------------------------------------------
 
+def db_time(when: dt.datetime) -> Any:
+    """A timestamp as the driver writes it: the text SQLite stores (made once for a whole
+    import instead of once per row by the adapter), the datetime itself for PostgreSQL."""
+    if is_postgres():
+        return when
+    from piccolo.engine.sqlite import convert_datetime_in
+
+    return convert_datetime_in(when)
+
+
 async def next_ids(table: str, n: int) -> list[int]:
     """Ids for n new rows of `table`, inside the write transaction."""
     if n == 0:

@@ -48,6 +48,7 @@ from server.domain.vocab import Condition, Status, Tracking
 
 ITEM_FIELDS = ("name", "description", "category", "unit_of_measure", "reorder_point",
                "unit_cost", "barcodes", "custom_fields", "loan_days", "allow_negative")
+ITEM_RAW = (*ITEM_FIELDS, "tracking")
 UNIT_FIELDS = ("serial", "location_id", "custodian_id", "status", "condition", "purchase_date",
                "purchase_cost", "warranty_end", "custom")
 CONVERT = ("change the item's tracking first with Convert on the item's page "
@@ -67,6 +68,9 @@ class Planner:
         self.plan = Plan(kind="")
         # what this file has named so far, with the row that named it first
         self.items: dict[str, tuple[Item, int, dict[str, Any]]] = {}  # sku key -> item
+        self.item_raw: dict[str, tuple[Any, ...]] = {}  # sku key -> its first row's cells
+        self.path_cache: dict[tuple[str, ...], Ref] = {}  # a location's path -> its id
+        self.custom_keys = [k for k in headers if k.startswith("custom:")]
         self.new_paths: dict[tuple[Ref | None, str], Ref] = {}
         self.lots: dict[tuple[Ref, str], Ref] = {}
         self.keys: dict[tuple[str, Any], int] = {}  # a record's key -> first row
@@ -133,13 +137,16 @@ class Planner:
     def _forget(self, name: str, gone: Any) -> None:
         if name == "new_locations":
             self.new_paths = {k: v for k, v in self.new_paths.items() if v != gone.id}
+            self.path_cache = {k: v for k, v in self.path_cache.items() if v != gone.id}
             self.plan.count("location", "create", -1)
         elif name == "new_items":
             item = gone[0]
             self.items.pop(item.sku.lower(), None)
+            self.item_raw.pop(item.sku.lower(), None)
             self.plan.count("item", "create", -1)
         elif name == "item_updates":
             self.items.pop(gone.after.sku.lower(), None)
+            self.item_raw.pop(gone.after.sku.lower(), None)
             self.plan.count("item", "update", -1)
         elif name == "new_lots":
             self.lots = {k: v for k, v in self.lots.items() if v != gone.id}
@@ -192,10 +199,14 @@ class Planner:
     def _item(self, number: int, values: Mapping[str, Any], sku: str, *,
               default_tracking: Tracking) -> Item:
         key = sku.lower()
+        raw = tuple(values.get(k) for k in ITEM_RAW)
+        known = self.items.get(key)
+        if known is not None and self.item_raw.get(key) == raw:
+            return known[0]  # the same cells as the item's first row: nothing to check
         wanted = self._item_values(values)
         tracking = _tracking(values.get("tracking"), self._col("tracking"))
-        if key in self.items:  # named earlier in this file: this row must agree
-            item, first, first_values = self.items[key]
+        if known is not None:  # named earlier in this file: this row must agree
+            item, first, first_values = known
             for name, value in wanted.items():
                 if name in first_values and first_values[name] != value:
                     raise RowError(self._col(name), f"SKU {sku}: {_words(name)} differs from "
@@ -228,6 +239,7 @@ class Planner:
             else:
                 self.plan.count("item", "unchanged")
         self.items[key] = (item, number, wanted)
+        self.item_raw[key] = raw
         return item
 
     def _check_barcodes(self, item: Item, number: int) -> None:
@@ -253,8 +265,12 @@ class Planner:
             self.plan.count("location", "unchanged")
 
     def _location(self, number: int, values: Mapping[str, Any], *, create: bool) -> Ref:
+        cell = values.get("location")
+        cached = self.path_cache.get(cell) if isinstance(cell, tuple) else None
+        if cached is not None:
+            return cached
         column = self._col("location")
-        path = split_path(values.get("location"))
+        path = split_path(cell)
         if not path:
             raise RowError(column, "a location is needed")
         if len(path) > MAX_DEPTH:
@@ -280,6 +296,8 @@ class Planner:
         assert parent is not None
         if parent in self.s.archived_locations:
             raise RowError(column, f"location {' > '.join(path)} is archived")
+        if isinstance(cell, tuple):
+            self.path_cache[cell] = parent
         return parent
 
     # -- people --------------------------------------------------------------------
@@ -380,8 +398,9 @@ class Planner:
         """The row's custom field cells typed by the item's own definitions."""
         defs = {d.key: d for d in item.custom_fields}
         out: dict[str, Any] = {}
-        for name, value in values.items():
-            if not name.startswith("custom:") or value is None or value == "":
+        for name in self.custom_keys:
+            value = values.get(name)
+            if value is None or value == "":
                 continue
             key = name.removeprefix("custom:")
             d = defs.get(key)
@@ -452,7 +471,10 @@ class Planner:
         if values.get("location"):
             out["location_id"] = self._location(number, values, create=self.create_locations)
         for key, enum in (("condition", Condition), ("status", Status)):
-            if values.get(key):
+            value = values.get(key)
+            if isinstance(value, enum):
+                out[key] = value
+            elif value:
                 try:
                     out[key] = enum(str(values[key]).strip().lower().replace(" ", "_"))
                 except ValueError:

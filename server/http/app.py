@@ -98,6 +98,9 @@ from server.http.pages import (
     exports as pages_exports,
 )
 from server.http.pages import (
+    imports as pages_imports,
+)
+from server.http.pages import (
     labels as pages_labels,
 )
 from server.http.pages import (
@@ -175,6 +178,7 @@ CONTROLLERS: list[Any] = [
     pages_search.SearchPages,
     pages_exports.ExportPages,
     pages_bulk.BulkPages,
+    pages_imports.ImportPages,
     pages_advisor.AdvisorPages,
     api_reports.ReportController,
     pages_reports.ReportPages,

@@ -41,6 +41,7 @@ class Writer:
         self.ids: dict[int, int] = {}
         self.events: list[EventDraft] = []
         self.now = dt.datetime.now(dt.UTC)
+        self.stamp = imports_repo.db_time(self.now)  # as the driver would write it, once
 
     def real(self, ref: int | None) -> int | None:
         if ref is None or ref > 0:
@@ -162,22 +163,25 @@ class Writer:
             if claimed:  # pre-printed tags: never issued again
                 await imports_repo.raise_counter(TagKind.UNIT.value, max(claimed))
             rows = []
+            real, now = self.real, self.stamp
             for unit, row in new:
-                u = replace(unit, id=self.need(unit.id), item_id=self.need(unit.item_id),
-                            location_id=self.need(unit.location_id),
-                            custodian_id=self.real(unit.custodian_id),
-                            tag=unit.tag or str(next(issued)))
-                rows.append((u.id, u.tag, u.item_id, *_unit_values(u, self.now), False, 1,
-                             self.now))
-                self.event(row, EventKind.UNIT_CREATED, item_id=u.item_id, unit_id=u.id,
-                           to_location_id=u.location_id,
-                           details={"tag": u.tag, "serial": u.serial,
-                                    "status": Status.AVAILABLE.value if u.custodian_id
-                                    else u.status.value, "condition": u.condition.value})
-                if u.custodian_id is not None:
-                    self.event(row, EventKind.UNIT_CHECKED_OUT, item_id=u.item_id,
-                               unit_id=u.id, to_person_id=u.custodian_id,
-                               details={"action": "check_out", "status": u.status.value,
+                unit_id, item_id = self.need(unit.id), self.need(unit.item_id)
+                location_id, custodian_id = self.need(unit.location_id), real(unit.custodian_id)
+                tag = unit.tag or str(next(issued))
+                status = unit.status.value
+                rows.append((unit_id, tag, item_id, unit.serial, status,
+                             unit.condition.value, location_id, custodian_id, unit.due_at,
+                             unit.purchase_date, _money(unit.purchase_cost),
+                             unit.warranty_end, _json(unit.custom), now, False, 1, now))
+                self.event(row, EventKind.UNIT_CREATED, item_id=item_id, unit_id=unit_id,
+                           to_location_id=location_id,
+                           details={"tag": tag, "serial": unit.serial,
+                                    "status": Status.AVAILABLE.value if custodian_id
+                                    else status, "condition": unit.condition.value})
+                if custodian_id is not None:
+                    self.event(row, EventKind.UNIT_CHECKED_OUT, item_id=item_id,
+                               unit_id=unit_id, to_person_id=custodian_id,
+                               details={"action": "check_out", "status": status,
                                         "from_status": Status.AVAILABLE.value})
             await imports_repo.insert(
                 "unit", ("id", "tag", "item", *UNIT_COLUMNS, "collapsed", "version",
@@ -231,10 +235,18 @@ def _item_values(item: Item, now: dt.datetime) -> tuple[Any, ...]:
             dump_json([f.to_dict() for f in item.custom_fields]), now)
 
 
-def _unit_values(u: Unit, now: dt.datetime) -> tuple[Any, ...]:
-    cost = None if u.purchase_cost is None else Decimal(u.purchase_cost)
+def _unit_values(u: Unit, now: Any) -> tuple[Any, ...]:
     return (u.serial, u.status.value, u.condition.value, u.location_id, u.custodian_id,
-            u.due_at, u.purchase_date, cost, u.warranty_end, dump_json(u.custom), now)
+            u.due_at, u.purchase_date, _money(u.purchase_cost), u.warranty_end,
+            _json(u.custom), now)
+
+
+def _money(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _json(value: dict[str, Any]) -> str:
+    return dump_json(value) if value else "{}"
 
 
 def _shown(c: Change) -> dict[str, list[Any]]:

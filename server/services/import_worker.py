@@ -28,6 +28,7 @@ from server.domain.imports import (
 )
 
 PROGRESS_EVERY = 5000
+LEARN_ROWS = 2000
 
 
 @dataclass
@@ -132,7 +133,9 @@ def _learn_fields(path: Path, options: Options, kind: str, headers: list[str],
     learned = False
     seen: set[str] = set()
     with open_table(path, options) as table:
-        for _number, cells in table.rows():
+        for number, cells in table.rows():
+            if number > LEARN_ROWS:
+                break
             text = cells[defs_at] if defs_at < len(cells) else ""
             if not text.strip() or text in seen:
                 continue
@@ -184,3 +187,40 @@ def rejected_rows(path: str, options: Options, reasons: Mapping[int, str]) -> st
         if 0 in reasons:
             writer.writerow([*("" for _ in table.headers), "", neutralize(reasons[0])])
     return out.getvalue()
+
+
+@dataclass
+class Preview:
+    headers: list[str]
+    rows: list[list[str]]
+    columns: dict[int, str]
+    sheet_names: list[str]
+    format: str
+    fatal: str = ""
+
+
+def preview(path: str, kind: str, mapping: Mapping[str, str] | None, options: Options,
+            custom: Mapping[str, str], n: int = 5) -> Preview:
+    """The headers, the first `n` rows as text and the mapping that would be used: what the
+    page shows so that a person can check and correct the columns before the dry run."""
+    from server.domain.errors import DomainError
+    from server.services.import_files import open_table
+
+    try:
+        with open_table(Path(path), options) as table:
+            headers = list(table.headers)
+            rows: list[list[str]] = []
+            for _number, cells in table.rows():
+                rows.append(list(cells))
+                if len(rows) >= n:
+                    break
+            out = Preview(headers, rows, {}, list(table.sheet_names), table.format)
+        try:
+            out.columns = resolve_mapping(kind, headers, mapping, custom)
+        except ValueError as e:
+            out.fatal = str(e)
+            return out
+        _learn_fields(Path(path), options, kind, headers, out.columns)
+        return out
+    except DomainError as e:
+        return Preview([], [], {}, [], "", fatal=e.message)

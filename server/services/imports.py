@@ -29,7 +29,7 @@ import datetime as dt
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -95,12 +95,12 @@ def check_job(actor: Actor, job: Job) -> None:
                                field="mapping")
 
 
-async def begin(actor: Actor, job: Job) -> int:
-    """The run's row, queued."""
+async def begin(actor: Actor, job: Job, status: str = "queued") -> int:
+    """The run's row, queued (or "mapping": waiting for the page's column choices)."""
     check_job(actor, job)
     run_id = await imports_repo.create_run({
         "kind": job.kind, "file_name": job.file_name, "stored_file": str(job.path),
-        "status": "queued", "dry_run": job.dry_run, "options": asdict(job.options),
+        "status": status, "dry_run": job.dry_run, "options": asdict(job.options),
         "mapping": job.mapping or {}, "user_id": actor.user_id, "username": actor.name,
         "created_at": dt.datetime.now(dt.UTC)})
     _progress[run_id] = Progress()
@@ -143,7 +143,9 @@ async def execute(actor: Actor, run_id: int, job: Job,
             return await _finish(run_id, status, plan=plan, message=message)
         progress.phase, progress.done, progress.total = "applying", 0, plan.writes
         tick(progress)
-        events = await _apply(actor, run_id, job, plan, watermark, headers, result)
+        events = 0
+        if plan.writes:  # an unchanged file opens no transaction and writes no event
+            events = await _apply(actor, run_id, job, plan, watermark, headers, result)
         progress.done = plan.writes
         return await _finish(run_id, "applied", plan=plan, events=events)
     except (InvalidInput, Conflict) as e:
@@ -309,3 +311,34 @@ async def delete_mapping(actor: Actor, kind: str, name: str) -> None:
     actor.require(Role.MANAGER)
     if not await imports_repo.delete_mapping(kind, name):
         raise NotFound(f"no saved {kind} mapping named {name}", field="mapping")
+
+
+async def job_of(run_id: int, *, dry_run: bool = True) -> Job:
+    run = await imports_repo.get_run(run_id)
+    return Job(kind=run["kind"], path=Path(run["stored_file"]), file_name=run["file_name"],
+               mapping=dict(run["mapping"]) or None, options=Options(**run["options"]),
+               dry_run=dry_run)
+
+
+async def preview(actor: Actor, run_id: int) -> import_worker.Preview:
+    """The first rows of a run's file and the columns as they would be mapped."""
+    actor.require(Role.MANAGER)
+    job = await job_of(run_id)
+    return await offload.run_cpu(import_worker.preview, str(job.path), job.kind, job.mapping,
+                                 job.options, await _custom_names())
+
+
+async def check_with(actor: Actor, run_id: int, mapping: dict[str, str],
+                     save_as: str = "") -> None:
+    """The page's column choices: saved (by name, if given), then the dry run, started."""
+    actor.require(Role.MANAGER)
+    run = await imports_repo.get_run(run_id)
+    if run["status"] != "mapping":
+        raise Conflict("this import has been checked already", code="import_started")
+    job = replace(await job_of(run_id), mapping=mapping)
+    check_job(actor, job)
+    if save_as:
+        await save_mapping(actor, job.kind, save_as, mapping)
+    await imports_repo.update_run(run_id, {"status": "queued", "mapping": mapping})
+    _progress[run_id] = Progress()
+    start(actor, run_id, job)
