@@ -28,8 +28,10 @@ from litestar.openapi.spec import (
     OpenAPIResponse,
     OpenAPIType,
     Operation,
+    Reference,
     Schema,
 )
+from litestar.params import KwargDefinition
 from litestar.plugins import ReceiveRoutePlugin
 from litestar.routes import BaseRoute
 from msgspec import Struct
@@ -108,6 +110,17 @@ def answers(model: Any, *statuses: int, description: str) -> dict[int, ResponseS
         status: ResponseSpec(model, description=description, generate_examples=False)
         for status in statuses
     }
+
+
+def one_of(*components: str, nullable: bool = False) -> KwargDefinition:
+    """For a field kept as `Any` (an answer encoded once, as it was sent, or a record whose
+    shape depends on another field): `Annotated[Any, one_of("ScanOut", "Problem")]` says
+    in the schema which of these components it is."""
+    refs: list[Schema | Reference] = [Reference(ref=f"#/components/schemas/{name}")
+                                      for name in components]
+    if nullable:
+        refs.append(Schema(type=OpenAPIType.NULL))
+    return KwargDefinition(schema_extra={"one_of": refs})
 
 
 def files(*media_types: str) -> dict[str, Any]:

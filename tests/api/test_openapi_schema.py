@@ -108,3 +108,20 @@ def test_real_problems_fit_the_problem_schema(spec, viewer, manager, client):
         assert set(body) <= known, set(body) - known
         assert set(schema["required"]) <= set(body), body
         assert body["type"].startswith("https://") and body["status"] in (401, 403, 404, 422)
+
+
+def test_fields_kept_as_sent_say_which_shapes_they_take(spec):
+    """A batch result's answer, a logged scan's answer and a scan's record are encoded as
+    they were sent (not re-validated), and the schema still names their shapes."""
+    schemas = spec["components"]["schemas"]
+
+    def refs(component: str, field: str) -> list[str]:
+        return [one.get("$ref", one.get("type", "")).rsplit("/", 1)[-1]
+                for one in schemas[component]["properties"][field]["oneOf"]]
+
+    assert refs("BatchResult", "answer") == ["ScanOut", "Problem"]
+    assert refs("ScanLogOut", "answer") == ["ScanOut"]
+    assert refs("ResolvedOut", "record") == ["UnitOut", "ItemOut", "LotOut", "LocationOut",
+                                             "PersonOut", "null"]
+    for name in ("UnitOut", "ItemOut", "LotOut", "LocationOut", "PersonOut", "Problem"):
+        assert name in schemas, name

@@ -89,7 +89,9 @@ class ResolvedOut(Struct):
     kind: str
     tag: str | None
     id: int | None
-    record: Any = None  # the record as the API shows it (UnitOut, ItemOut, LotOut, ...)
+    # the record as the API shows it, by `kind` (UnitOut, ItemOut, LotOut, ...)
+    record: Annotated[Any, openapi.one_of("UnitOut", "ItemOut", "LotOut", "LocationOut",
+                                          "PersonOut", nullable=True)] = None
     lot: str | None = None
     expiry: dt.date | None = None
     serial: str | None = None
@@ -118,7 +120,8 @@ class BatchResult(Struct):
     status: int
     replay: bool
     idempotency_key: str | None
-    answer: Any  # ScanOut, or a problem for a scan that was not even accepted
+    # the scan's answer, or a problem for a scan that was not even accepted
+    answer: Annotated[Any, openapi.one_of("ScanOut", "Problem")]
 
 
 class BatchOut(Struct):
@@ -142,7 +145,7 @@ class ScanLogOut(Struct):
     scanned_at: dt.datetime | None
     received_at: dt.datetime | None
     idempotency_key: str | None
-    answer: Any
+    answer: Annotated[Any, openapi.one_of("ScanOut")]  # the answer as it was sent
 
 
 class ScanLogPage(Struct):
