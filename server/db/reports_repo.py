@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 from typing import Any
 
-from server.db.engine import fetch
+from server.db.engine import fetch, is_postgres
 
 ON_HAND = "('available','checked_out','in_repair','reserved')"
 _LOT_KINDS = "('lot.created','lot.updated','lot.expiry_changed')"
@@ -46,26 +46,28 @@ def _places(scope: Scope, column: str) -> tuple[str, list[Any]]:
 
 async def on_hand(scope: Scope, *, by_location: bool, reorder_only: bool) -> list[dict[str, Any]]:
     """On hand per item (or per item and location): counts from stock rows, units that are
-    ours (not retired, lost or collapsed)."""
+    ours (not retired, lost or collapsed). Driven from the items (those with a reorder
+    point), each counted through the unit (item, status) and stock (item) indexes."""
     icond, iargs = _items(scope)
     if reorder_only:
         icond += " AND i.reorder_point IS NOT NULL"
     scond, sargs = _places(scope, "s.location")
     ucond, uargs = _places(scope, "u.location")
-    loc = ", x.location_id" if by_location else ""
-    sloc = ", s.location AS location_id" if by_location else ""
-    uloc = ", u.location AS location_id" if by_location else ""
-    sgroup = ", s.location" if by_location else ""
-    ugroup = ", u.location" if by_location else ""
-    sql = (
-        f"SELECT x.item_id{loc}, SUM(x.n) AS on_hand FROM ("
-        f"SELECT s.item AS item_id{sloc}, SUM(s.quantity) AS n FROM stock s "
-        f"JOIN item i ON i.id = s.item WHERE {icond} AND {scond} GROUP BY s.item{sgroup} "
-        f"UNION ALL SELECT u.item AS item_id{uloc}, COUNT(*) AS n FROM unit u "
-        f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond} AND u.collapsed = {{}} "
-        f"AND u.status IN {ON_HAND} GROUP BY u.item{ugroup}) x GROUP BY x.item_id{loc}"
-    )
-    return await fetch(sql, *iargs, *sargs, *iargs, *uargs, False)
+    if not by_location:
+        return await fetch(
+            "SELECT i.id AS item_id, CASE WHEN i.tracking = 'serial' THEN "
+            "(SELECT COUNT(*) FROM unit u WHERE u.item = i.id AND u.collapsed = {} "
+            f"AND u.status IN {ON_HAND} AND {ucond}) ELSE (SELECT COALESCE(SUM(s.quantity), 0) "
+            f"FROM stock s WHERE s.item = i.id AND {scond}) END AS on_hand "
+            f"FROM item i WHERE {icond}", False, *uargs, *sargs, *iargs)
+    chosen = f"(SELECT i.id FROM item i WHERE {icond})"
+    return await fetch(
+        "SELECT s.item AS item_id, s.location AS location_id, SUM(s.quantity) AS on_hand "
+        f"FROM stock s WHERE s.item IN {chosen} AND {scond} GROUP BY s.item, s.location "
+        "UNION ALL SELECT u.item AS item_id, u.location AS location_id, COUNT(*) AS on_hand "
+        f"FROM unit u WHERE u.item IN {chosen} AND {ucond} AND u.collapsed = {{}} "
+        f"AND u.status IN {ON_HAND} GROUP BY u.item, u.location",
+        *iargs, *sargs, *iargs, *uargs, False)
 
 
 async def items(scope: Scope, *, reorder_only: bool = False) -> list[dict[str, Any]]:
@@ -161,18 +163,32 @@ async def unit_costs(unit_ids: list[int]) -> dict[int, float]:
     return out
 
 
-async def unit_loans(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
-    """Every check-out of a unit that overlaps [start, end), with the event that ended it
-    (a check-in, or lost while out) if any: the next event of that unit naming the person
-    it left."""
+async def unit_loan_tallies(scope: Scope, start_s: int, end_s: int,
+                            now_s: int) -> list[dict[str, Any]]:
+    """Per person, the check-outs of units that overlap [start_s, end_s) (epoch seconds),
+    tallied in the database from the custody summary (one row per check-out, kept with
+    each event, see migration 2026-11-29T15:20): returns, seconds held (open ones up to
+    now), returns that had a due date and those back by it, out and overdue now. The due
+    date is in the check-out event's details. A location narrows to units there now."""
     icond, iargs = _items(scope)
+    lcond, largs = _places(scope, "u.location")
+    due = ("EXTRACT(EPOCH FROM (CAST(e.details AS json) ->> 'due_at')::timestamptz)"
+           if is_postgres() else "unixepoch(json_extract(e.details, '$.due_at'))")
     return await fetch(
-        "SELECT c.id, c.at AS lent_at, c.details, c.to_person_id AS person_id, "
-        "(SELECT MIN(r.at) FROM event r WHERE r.unit_id = c.unit_id AND r.id > c.id "
-        "AND r.from_person_id IS NOT NULL) AS returned_at "
-        "FROM event c JOIN unit u ON u.id = c.unit_id JOIN item i ON i.id = u.item "
-        f"WHERE c.kind = 'unit.checked_out' AND c.at < {{}} AND {icond}",
-        end, *iargs)
+        "SELECT x.person_id, COUNT(*) AS check_outs, "
+        "SUM(CASE WHEN x.in_s IS NULL THEN 0 ELSE 1 END) AS returns, "
+        "SUM(COALESCE(x.in_s, {}) - x.out_s) AS held_s, "
+        "SUM(CASE WHEN x.in_s IS NOT NULL AND x.due IS NOT NULL THEN 1 ELSE 0 END) "
+        "AS dated_returns, "
+        "SUM(CASE WHEN x.in_s IS NOT NULL AND x.in_s <= x.due THEN 1 ELSE 0 END) AS on_time, "
+        "SUM(CASE WHEN x.in_s IS NULL AND x.due < {} THEN 1 ELSE 0 END) AS overdue_now, "
+        "SUM(CASE WHEN x.in_s IS NULL THEN 1 ELSE 0 END) AS out_now "
+        f"FROM (SELECT c.person_id, c.out_s, c.in_s, {due} AS due FROM unit_custody c "
+        "JOIN event e ON e.id = c.id JOIN item i ON i.id = c.item_id "
+        "JOIN unit u ON u.id = c.unit_id "
+        f"WHERE (c.in_s IS NULL OR c.in_s >= {{}}) AND c.out_s < {{}} AND {icond} "
+        f"AND {lcond}) x WHERE x.person_id IS NOT NULL GROUP BY x.person_id",
+        now_s, now_s, start_s, end_s, *iargs, *largs)
 
 
 async def quantity_loans(scope: Scope, end: dt.datetime) -> list[dict[str, Any]]:

@@ -98,12 +98,24 @@ class LoanSpan:
 
 @dataclasses.dataclass(frozen=True)
 class PersonLoans:
-    check_outs: int
-    returns: int
-    days_held: float  # summed over the loans, open ones up to now
-    on_time_share: float | None  # of the returned loans that had a due date; None: none
-    overdue_now: int
-    out_now: int
+    """One person's loans in a period, as tallies that add up (units counted in the
+    database, quantities here): `on_time_share` is on_time / dated_returns."""
+
+    check_outs: int = 0
+    returns: int = 0
+    days_held: float = 0.0  # summed over the loans, open ones up to now
+    dated_returns: int = 0  # returned loans that had a due date
+    on_time: int = 0  # of those, back by their due date
+    overdue_now: int = 0
+    out_now: int = 0
+
+    def __add__(self, other: PersonLoans) -> PersonLoans:
+        return PersonLoans(*(a + b for a, b in zip(dataclasses.astuple(self),
+                                                   dataclasses.astuple(other), strict=True)))
+
+    @property
+    def on_time_share(self) -> float | None:
+        return self.on_time / self.dated_returns if self.dated_returns else None
 
 
 def person_loans(spans: Iterable[LoanSpan], now: dt.datetime) -> PersonLoans:
@@ -121,8 +133,7 @@ def person_loans(spans: Iterable[LoanSpan], now: dt.datetime) -> PersonLoans:
         if span.due_at is not None:
             dated_returns += 1
             on_time += span.returned_at <= span.due_at
-    share = on_time / dated_returns if dated_returns else None
-    return PersonLoans(check_outs, returns, round(held, 1), share, overdue, out)
+    return PersonLoans(check_outs, returns, held, dated_returns, on_time, overdue, out)
 
 
 def month_key(moment: dt.datetime | dt.date) -> str:
