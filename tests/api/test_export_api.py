@@ -16,7 +16,7 @@ from tests.factories import problem
 
 def rows_of(response: Any) -> list[dict[str, str]]:
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"].startswith("text/csv")
+    assert response.headers["content-type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8-sig")
     return [{k: restore(v) for k, v in r.items()} for r in csv.DictReader(io.StringIO(text))]
 
