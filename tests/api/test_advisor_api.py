@@ -280,3 +280,15 @@ def test_the_report_follows_every_change_at_once(manager, operator):
     assert report(manager)["total"] == 0
     problem(manager.get(f"/api/v1/items/{laptops['id']}/advice"), 409)
     problem(manager.get("/api/v1/items/999999/advice"), 404)
+
+
+def test_a_counted_item_scanned_with_serials_in_its_barcode_is_identified(manager, operator):
+    cables = item(manager, barcodes=["4006381333931"], unit_cost="9")
+    for serial in ("A1", "A2"):
+        answer = ok(operator.post("/api/v1/scans",
+                                  json={"code": f"(01)04006381333931(21){serial}"}))
+        assert answer["resolved"]["kind"] == "item", answer
+    got = answers(manager, cables["id"])["identified"]
+    assert got["yes"]
+    assert got["evidence"] == "its barcode was scanned with a serial number twice"
+    assert advice(manager, cables["id"])["suggestion"] == "serial"
