@@ -314,7 +314,3 @@ def _change(f: ItemFacts, rules: Rules, target: Tracking, yes: frozenset[Questio
         return target, "under", "Regulated but counted without batches: track it by lot."
     return target, "under", (f"Counted, yet {'; '.join(reasons)}: give each piece its own "
                              "record.")
-
-
-def suggests_change(advice: Advice) -> bool:
-    return advice.change is not None

@@ -19,7 +19,7 @@ from server.http.auth import MANAGE, VIEW
 from server.http.downloads import download, file_download
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In
-from server.services import advisor
+from server.services import advisor, advisor_plan
 from server.services.spreadsheets import build_xlsx, write_csv
 
 
@@ -206,12 +206,12 @@ class AdvisorController(Controller):
          summary="What changing the item's tracking would do now (the advisor's suggestion "
          "unless tracking is given); a refusal is part of the answer")
     async def plan(self, item_id: int, tracking: str | None = None) -> PlanOut:
-        return plan_out(await advisor.plan(item_id, tracking))
+        return plan_out(await advisor_plan.plan(item_id, tracking))
 
     @post("/items/{item_id:int}/conversion-plan", opt=MANAGE, status_code=200,
           summary="Apply a conversion plan (confirm: true): the existing conversion runs")
     async def apply(self, item_id: int, data: JSONBody[ApplyIn], request: Req) -> ApplyOut:
-        result = await advisor.apply(actor_of(request), item_id, data.tracking,
+        result = await advisor_plan.apply(actor_of(request), item_id, data.tracking,
                                      confirm=data.confirm, on_checked_out=data.on_checked_out)
         return apply_out(item_id, data.tracking, result)
 
@@ -229,7 +229,7 @@ def labels_url(item_id: int, tags: dict[str, str]) -> str:
     return f"/items/{item_id}?first={tags['first']}&last={tags['last']}#added-labels"
 
 
-def plan_out(p: advisor.Plan) -> PlanOut:
+def plan_out(p: advisor_plan.Plan) -> PlanOut:
     return PlanOut(
         item={"id": p.item_id, "sku": p.sku, "name": p.name}, tracking=p.tracking,
         target=p.target,

@@ -16,7 +16,7 @@ from server.http.api.advisor import export
 from server.http.auth import MANAGE, VIEW
 from server.http.pages import reports_common as common
 from server.http.pages.common import PageBase, Req, actor_of, done, failed, page, read_form
-from server.services import advisor
+from server.services import advisor, advisor_plan
 
 ROWS_SHOWN = 200
 DIRECTIONS = (("", "Both"), ("over", "Over-tracked: serialized, should be counted"),
@@ -58,7 +58,7 @@ class AdvisorPages(PageBase):
         form = await read_form(request)
         target = form.get("tracking", "")
         try:
-            result = await advisor.apply(actor_of(request), item_id, target,
+            result = await advisor_plan.apply(actor_of(request), item_id, target,
                                          confirm=form.get("confirm") == "yes")
         except DomainError as exc:
             return await plan_page(request, item_id, target or None,
@@ -74,7 +74,7 @@ class AdvisorPages(PageBase):
 
 async def plan_page(request: Req, item_id: int, target: str | None,
                     fail: Any = None) -> Template:
-    plan = await advisor.plan(item_id, target)
+    plan = await advisor_plan.plan(item_id, target)
     advice = await item_panel(item_id)
     return page(request, "advisor_plan.html", status=422 if fail else 200, plan=plan,
                 advice=advice, modes=MODE_WORDS, failed=fail)
