@@ -137,7 +137,7 @@ class Plan:
                       ) -> None:
         if len(self.changes) < MAX_CHANGES:
             self.changes.append({"row": row, "kind": kind, "key": key,
-                                 "changes": {k: [show(a), show(b)] for k, (a, b) in diff.items()}})
+                                 "changes": shown_diff(diff)})
 
 
 class RowError(Exception):
@@ -151,6 +151,20 @@ class RowError(Exception):
 
 def refuse(column: str, error: DomainError | str) -> RowError:
     return RowError(column, error if isinstance(error, str) else error.message)
+
+
+def shown_diff(diff: Mapping[str, list[Any]]) -> dict[str, list[Any]]:
+    """A difference as reports and events carry it: ids named without their _id, and custom
+    field values one field at a time (custom.voltage: 120V -> 230V)."""
+    out: dict[str, list[Any]] = {}
+    for k, (a, b) in diff.items():
+        if k == "custom" and isinstance(a, dict) and isinstance(b, dict):
+            for field_key in sorted(set(a) | set(b)):
+                if a.get(field_key) != b.get(field_key):
+                    out[f"custom.{field_key}"] = [a.get(field_key), b.get(field_key)]
+        else:
+            out[k.removesuffix("_id")] = [show(a), show(b)]
+    return out
 
 
 def show(value: Any) -> Any:

@@ -17,7 +17,7 @@ from server.db.rows import dump_json
 from server.db.stock_repo import row_key
 from server.domain.actors import Actor
 from server.domain.events import EventDraft
-from server.domain.import_plan import Change, Plan, import_details, show
+from server.domain.import_plan import Change, Plan, import_details, show, shown_diff
 from server.domain.items import Item
 from server.domain.stock import StockKey
 from server.domain.tags import Tag, TagKind
@@ -250,8 +250,4 @@ def _json(value: dict[str, Any]) -> str:
 
 
 def _shown(c: Change) -> dict[str, list[Any]]:
-    out = {}
-    for k, (a, b) in c.diff.items():
-        name = k.removesuffix("_id")
-        out[name] = [show(a), show(b)]
-    return out
+    return shown_diff(c.diff)
