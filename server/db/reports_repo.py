@@ -207,51 +207,50 @@ async def people(ids: set[int]) -> dict[int, dict[str, Any]]:
     return {r["id"]: r for r in rows}
 
 
-async def units_needing_care(scope: Scope, limit: int | None = None) -> list[dict[str, Any]]:
-    """Units in repair or whose condition is not working (still ours), the longest
-    waiting first; `limit`: the first few."""
+async def units_needing_care(scope: Scope, limit: int | None = None,
+                             offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Units in repair or whose condition is not working (still ours), in the order they
+    were made, with when each last changed; `limit`: one page (the total is counted)."""
     icond, iargs = _items(scope)
     lcond, largs = _places(scope, "u.location")
-    return await fetch(
+    base = (f"FROM unit u JOIN item i ON i.id = u.item WHERE {icond} AND {lcond} "
+            "AND u.collapsed = {} AND (u.status = 'in_repair' OR (u.condition <> 'working' "
+            f"AND u.status IN {ON_HAND}))")
+    args = [*iargs, *largs, False]
+    total = int((await fetch(f"SELECT COUNT(*) AS n {base}", *args))[0]["n"])
+    page = " LIMIT {} OFFSET {}" if limit is not None else ""
+    rows = await fetch(
         "SELECT u.id, u.tag, u.serial, u.status, u.condition, i.sku, i.name, "
         "(SELECT MAX(e.at) FROM event e WHERE e.unit_id = u.id) AS since, "
-        "l.tag AS location_tag, l.name AS location_name, p.name AS custodian "
-        "FROM unit u JOIN item i ON i.id = u.item LEFT JOIN location l ON l.id = u.location "
-        "LEFT JOIN person p ON p.id = u.custodian "
-        f"WHERE {icond} AND {lcond} AND u.collapsed = {{}} "
-        "AND (u.status = 'in_repair' OR (u.condition <> 'working' AND u.status IN "
-        f"{ON_HAND})) ORDER BY since, u.id"
-        + (" LIMIT {}" if limit is not None else ""),
-        *iargs, *largs, False, *([limit] if limit is not None else []))
+        "(SELECT l.name FROM location l WHERE l.id = u.location) AS location_name, "
+        "(SELECT p.name FROM person p WHERE p.id = u.custodian) AS custodian "
+        f"{base} ORDER BY u.id{page}", *args, *([limit, offset] if limit is not None else []))
+    return rows, total
 
 
 async def shrinkage(scope: Scope, start: dt.datetime, end: dt.datetime) -> list[dict[str, Any]]:
     """Counts adjusted down and units that went lost in [start, end): per event, with
-    item, location and value (unit cost; a unit at its purchase cost)."""
+    item, location and value (unit cost; a unit at its purchase cost). The events are
+    picked by kind first (a materialized CTE: the planner would otherwise walk every unit
+    of every item and its events)."""
     icond, iargs = _items(scope)
     lcond, largs = _places(scope, "e.from_location_id")
     ucond, uargs = _places(scope, "COALESCE(e.from_location_id, u.location)")
     return await fetch(
+        "WITH adj AS MATERIALIZED (SELECT e.at, e.item_id, e.from_location_id, e.quantity "
+        "FROM event e WHERE e.kind = 'stock.adjusted' AND e.from_location_id IS NOT NULL "
+        "AND +e.unit_id IS NULL AND e.at >= {} AND e.at < {}), "
+        "lost AS MATERIALIZED (SELECT e.at, e.unit_id, e.from_location_id FROM event e "
+        "WHERE e.kind = 'unit.status_changed' AND e.at >= {} AND e.at < {} "
+        "AND CAST(e.details AS TEXT) LIKE {}) "
         "SELECT e.at, e.item_id, e.from_location_id AS location_id, e.quantity, "
         "e.quantity * COALESCE(i.unit_cost, 0) AS value, 'adjusted down' AS cause "
-        "FROM event e JOIN item i ON i.id = e.item_id "
-        "WHERE e.kind = 'stock.adjusted' AND e.from_location_id IS NOT NULL "
-        f"AND e.unit_id IS NULL AND e.at >= {{}} AND e.at < {{}} AND {icond} AND {lcond} "
+        f"FROM adj e JOIN item i ON i.id = e.item_id WHERE {icond} AND {lcond} "
         "UNION ALL SELECT e.at, u.item AS item_id, COALESCE(e.from_location_id, u.location) "
         "AS location_id, 1 AS quantity, COALESCE(u.purchase_cost, i.unit_cost, 0) AS value, "
-        "'unit lost' AS cause FROM event e JOIN unit u ON u.id = e.unit_id "
-        "JOIN item i ON i.id = u.item WHERE e.kind = 'unit.status_changed' "
-        f"AND e.at >= {{}} AND e.at < {{}} AND {icond} AND {ucond} "
-        "AND CAST(e.details AS TEXT) LIKE {}",
-        start, end, *iargs, *largs, start, end, *iargs, *uargs, '%"status": "lost"%')
-
-
-async def needing_care_count() -> int:
-    """Units in repair or needing repair / damaged (ours): the dashboard's tile."""
-    rows = await fetch(
-        "SELECT COUNT(*) AS n FROM unit u WHERE u.collapsed = {} AND (u.status = 'in_repair' "
-        f"OR (u.condition <> 'working' AND u.status IN {ON_HAND}))", False)
-    return int(rows[0]["n"])
+        "'unit lost' AS cause FROM lost e JOIN unit u ON u.id = e.unit_id "
+        f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond}",
+        start, end, start, end, '%"status": "lost"%', *iargs, *largs, *iargs, *uargs)
 
 
 async def open_loans_due(before: dt.datetime) -> int:
@@ -261,3 +260,50 @@ async def open_loans_due(before: dt.datetime) -> int:
         "u.collapsed = {} AND u.due_at < {}) + (SELECT COUNT(*) FROM loan n WHERE "
         "n.status = 'open' AND n.due_at < {}) AS n", False, before, before)
     return int(rows[0]["n"])
+
+
+# Open loans, units and quantities, without the per-row look-ups of loans_repo's listing
+# (a unit's check-out time is found for the rows of one page only).
+_OPEN = (
+    "SELECT 'unit' AS kind, u.id AS id, u.tag AS unit_tag, u.item AS item_id, 1 AS quantity, "
+    "u.custodian AS person_id, u.due_at AS due_at, u.location AS location_id, "
+    "NULL AS lot_id, NULL AS lent_at FROM unit u WHERE u.status = 'checked_out' "
+    "AND u.collapsed = {} AND u.custodian IS NOT NULL "
+    "UNION ALL SELECT 'quantity' AS kind, n.id AS id, NULL AS unit_tag, n.item AS item_id, "
+    "n.quantity_out - n.quantity_returned AS quantity, n.person AS person_id, "
+    "n.due_at AS due_at, n.from_location AS location_id, n.lot AS lot_id, "
+    "n.lent_at AS lent_at FROM loan n WHERE n.status = 'open'")
+
+
+async def open_loans(scope: Scope, *, overdue_at: dt.datetime | None, no_due: bool,
+                     limit: int | None, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """Open loans past due (`overdue_at`: now) or without a due date, the earliest due
+    first, and how many there are; `limit` None: all of them."""
+    icond, iargs = _items(scope)
+    lcond, largs = _places(scope, "x.location_id")
+    due = "x.due_at < {}" if overdue_at is not None else (
+        "x.due_at IS NULL" if no_due else "1 = 1")
+    args = [False, *iargs, *largs, *([overdue_at] if overdue_at is not None else [])]
+    base = f"FROM ({_OPEN}) x JOIN item i ON i.id = x.item_id WHERE {icond} AND {lcond} AND {due}"
+    total = int((await fetch(f"SELECT COUNT(*) AS n {base}", *args))[0]["n"])
+    page = " LIMIT {} OFFSET {}" if limit is not None else ""
+    rows = await fetch(
+        "SELECT x.*, i.sku AS item_sku, i.name AS item_name, p.tag AS person_tag, "
+        "p.name AS person_name, l.name AS location_name, lo.code AS lot_code "
+        f"FROM ({_OPEN}) x JOIN item i ON i.id = x.item_id "
+        "JOIN person p ON p.id = x.person_id JOIN location l ON l.id = x.location_id "
+        f"LEFT JOIN lot lo ON lo.id = x.lot_id WHERE {icond} AND {lcond} AND {due} "
+        f"ORDER BY x.due_at, x.kind, x.id{page}",
+        *args, *([limit, offset] if limit is not None else []))
+    units = [r["id"] for r in rows if r["kind"] == "unit"]
+    lent: dict[int, Any] = {}
+    for start in range(0, len(units), 500):
+        chunk = units[start:start + 500]
+        marks = ", ".join("{}" for _ in chunk)
+        for r in await fetch("SELECT unit_id, MAX(at) AS at FROM event WHERE unit_id IN "
+                             f"({marks}) AND kind = 'unit.checked_out' GROUP BY unit_id", *chunk):
+            lent[r["unit_id"]] = r["at"]
+    for r in rows:
+        if r["kind"] == "unit":
+            r["lent_at"] = lent.get(r["id"])
+    return rows, total

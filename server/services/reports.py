@@ -44,6 +44,8 @@ class Report:
     columns: list[Column]
     rows: list[dict[str, Any]]
     totals: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # set when `rows` is one page (chosen in the database) of `total` rows
+    total: int | None = None
 
 
 def _day_start(day: dt.date) -> dt.datetime:
@@ -226,29 +228,6 @@ def _moment(value: Any) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-OPEN_LOANS_MOST = 100_000
-
-
-async def _open_loans(f: ReportFilter, *, overdue_at: dt.datetime | None,
-                      no_due: bool) -> list[dict[str, Any]]:
-    from server.db import loans_repo
-
-    scope = await scope_of(f)
-    rows, total = await loans_repo.open_loans(overdue_at=overdue_at, no_due=no_due,
-                                              item_id=scope.item_id, limit=OPEN_LOANS_MOST,
-                                              offset=0)
-    if total > OPEN_LOANS_MOST:
-        raise InvalidInput(f"more than {OPEN_LOANS_MOST:,} open loans: choose a location, "
-                           "category or item", field="location")
-    if scope.category:
-        allowed = {r["id"] for r in await reports_repo.items(scope)}
-        rows = [r for r in rows if r["item_id"] in allowed]
-    if scope.location_ids is not None:
-        places = set(scope.location_ids)
-        rows = [r for r in rows if r.get("location_id") in places]
-    return rows
-
-
 _LOAN_COLUMNS = [Column("person", "Person"), Column("what", "What"), Column("sku", "SKU"),
                  Column("quantity", "Quantity", "int"), Column("location", "From"),
                  Column("lent_at", "Out since", "datetime")]
@@ -262,38 +241,44 @@ def _loan_row(r: dict[str, Any]) -> dict[str, Any]:
             "lent_at": _moment(r.get("lent_at")), "due_at": _moment(r.get("due_at"))}
 
 
-async def overdue(f: ReportFilter, now: dt.datetime) -> Report:
+async def overdue(f: ReportFilter, now: dt.datetime, *, limit: int | None = None,
+                  offset: int = 0) -> Report:
+    """The longest overdue first; `limit`: one page of them (the total is counted)."""
+    scope = await scope_of(f)
+    found, total = await reports_repo.open_loans(scope, overdue_at=now, no_due=False,
+                                                 limit=limit, offset=offset)
     rows = []
-    for r in await _open_loans(f, overdue_at=now, no_due=False):
+    for r in found:
         row = _loan_row(r)
         row["days_overdue"] = rules.days_overdue(row["due_at"], now)
         rows.append(row)
-    rows.sort(key=lambda r: (-r["days_overdue"], r["person"], r["what"]))
     columns = [*_LOAN_COLUMNS, Column("due_at", "Due", "datetime"),
                Column("days_overdue", "Days overdue", "int")]
-    return Report("overdue", NAMES["overdue"], columns, rows)
+    return Report("overdue", NAMES["overdue"], columns, rows, total=total)
 
 
-async def no_due_date(f: ReportFilter) -> Report:
-    rows = [_loan_row(r) for r in await _open_loans(f, overdue_at=None, no_due=True)]
-    rows.sort(key=lambda r: (r["lent_at"] or dt.datetime.max.replace(tzinfo=dt.UTC),
-                             r["person"]))
-    return Report("no-due-date", NAMES["no-due-date"], list(_LOAN_COLUMNS), rows)
-
-
-async def repairs(f: ReportFilter) -> Report:
+async def no_due_date(f: ReportFilter, *, limit: int | None = None, offset: int = 0) -> Report:
     scope = await scope_of(f)
+    found, total = await reports_repo.open_loans(scope, overdue_at=None, no_due=True,
+                                                 limit=limit, offset=offset)
+    return Report("no-due-date", NAMES["no-due-date"], list(_LOAN_COLUMNS),
+                  [_loan_row(r) for r in found], total=total)
+
+
+async def repairs(f: ReportFilter, *, limit: int | None = None, offset: int = 0) -> Report:
+    scope = await scope_of(f)
+    found, total = await reports_repo.units_needing_care(scope, limit, offset)
     rows = [{"tag": r["tag"], "serial": r["serial"] or "", "sku": r["sku"], "item": r["name"],
              "status": r["status"].replace("_", " "),
              "condition": r["condition"].replace("_", " "),
              "location": r["location_name"] or "", "custodian": r["custodian"] or "",
              "since": _moment(r["since"])}
-            for r in await reports_repo.units_needing_care(scope)]
+            for r in found]
     columns = [Column("tag", "Tag"), Column("serial", "Serial"), Column("sku", "SKU"),
                Column("item", "Item"), Column("status", "Status"),
                Column("condition", "Condition"), Column("location", "Location"),
                Column("custodian", "Held by"), Column("since", "Last change", "datetime")]
-    return Report("repairs", NAMES["repairs"], columns, rows)
+    return Report("repairs", NAMES["repairs"], columns, rows, total=total)
 
 
 async def shrinkage(f: ReportFilter) -> Report:
@@ -351,17 +336,18 @@ class Morning:
 
 
 async def morning(now: dt.datetime, end_of_today: dt.datetime, *, lines: int = 6) -> Morning:
-    from server.db import loans_repo
-
-    overdue_rows, overdue_total = await loans_repo.open_loans(overdue_at=now, limit=lines)
+    everything = Scope()
+    overdue_rows, overdue_total = await reports_repo.open_loans(
+        everything, overdue_at=now, no_due=False, limit=lines)
     due_total = await reports_repo.open_loans_due(end_of_today) - overdue_total
-    due_rows, _ = await loans_repo.open_loans(overdue_at=end_of_today, limit=lines,
-                                              offset=overdue_total)
+    due_rows, _ = await reports_repo.open_loans(everything, overdue_at=end_of_today,
+                                                no_due=False, limit=lines,
+                                                offset=overdue_total)
     late = []
     for r in overdue_rows:
         row = _loan_row(r)
         row["days_overdue"] = rules.days_overdue(row["due_at"], now)
         late.append(row)
-    care = await reports_repo.units_needing_care(Scope(), limit=lines)
+    care, care_total = await reports_repo.units_needing_care(everything, limit=lines)
     return Morning(late, overdue_total, [_loan_row(r) for r in due_rows], max(0, due_total),
-                   await reports_repo.needing_care_count(), care)
+                   care_total, care)

@@ -35,8 +35,11 @@ class ReportController(Controller):
                            field="report")
         f = common.read_filter(request)
         fmt = common.read_format(request)
-        result = await common.run_report(report, request, f)
+        paged = fmt == "json"
+        result = await common.run_report(report, request, f, limit=limit if paged else None,
+                                         offset=offset if paged else 0)
         if fmt != "json":
             return await common.export(report, result.columns, result.rows, f, fmt)
         return Response(common.as_json(report, result.columns, result.rows, f, limit=limit,
-                                       offset=offset, totals=result.totals))
+                                       offset=offset, totals=result.totals,
+                                       total=result.total))

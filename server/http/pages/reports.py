@@ -92,8 +92,10 @@ class ReportPages(PageBase):
         f = common.read_filter(request)
         fmt = common.read_format(request, default="html") if request.query_params.get(
             "format") else "html"
-        result = await common.run_report(report, request, f)
-        if fmt in ("csv", "xlsx"):
+        export = fmt in ("csv", "xlsx")
+        result = await common.run_report(report, request, f,
+                                         limit=None if export else ROWS_SHOWN)
+        if export:
             return await common.export(report, result.columns, result.rows, f, fmt)
         q = request.query_params
         extra = {k: str(q.get(k)) for k in ("by", "as_of") if q.get(k)}
@@ -102,5 +104,6 @@ class ReportPages(PageBase):
             show_period=report in ("loans-by-person", "shrinkage"))
         return page(request, "report.html", name=report, report=result, about=ABOUT[report],
                     rows=result.rows[:ROWS_SHOWN], shown=min(len(result.rows), ROWS_SHOWN),
+                    total=result.total if result.total is not None else len(result.rows),
                     chart=_chart(result, f), show=_show, by=q.get("by") or "",
                     as_of=q.get("as_of") or "", **context)

@@ -75,16 +75,19 @@ def cell(value: Any) -> Any:
 
 
 def as_json(name: str, columns: list[Column], rows: list[dict[str, Any]], f: ReportFilter,
-            *, limit: int, offset: int, totals: dict[str, Any] | None = None) -> dict[str, Any]:
+            *, limit: int, offset: int, totals: dict[str, Any] | None = None,
+            total: int | None = None) -> dict[str, Any]:
+    """`total` given: `rows` is already the page at `offset`, else every row."""
+    page = rows if total is not None else rows[offset:offset + limit]
     return {
         "report": name,
         "filters": f.query(),
         "columns": [{"key": c.key, "header": c.header, "kind": c.kind} for c in columns],
-        "total": len(rows),
+        "total": total if total is not None else len(rows),
         "limit": limit,
         "offset": offset,
         "rows": [{c.key: cell(r.get(c.key)) for c in columns}
-                 for r in rows[offset:offset + limit]],
+                 for r in page],
         "totals": {k: cell(v) for k, v in (totals or {}).items() if not isinstance(v, dict)},
     }
 
@@ -112,9 +115,12 @@ async def export(name: str, columns: list[Column], rows: list[dict[str, Any]],
     return downloads.file_download(path, filename, "xlsx")
 
 
-async def run_report(name: str, request: Req, f: ReportFilter) -> Any:
+async def run_report(name: str, request: Req, f: ReportFilter, *, limit: int | None = None,
+                     offset: int = 0) -> Any:
     """The report called `name` with the request's filters and its own options
-    (low-stock: by=location; stock-value: by=item|category|location, as_of=DATE)."""
+    (low-stock: by=location; stock-value: by=item|category|location, as_of=DATE).
+    `limit`: the reports that page in the database return that page only (an export
+    passes None: every row)."""
     now = dt.datetime.now(dt.UTC)
     q = request.query_params
     if name == "low-stock":
@@ -135,11 +141,11 @@ async def run_report(name: str, request: Req, f: ReportFilter) -> Any:
     if name == "loans-by-person":
         return await reports.loans_by_person(f, now)
     if name == "overdue":
-        return await reports.overdue(f, now)
+        return await reports.overdue(f, now, limit=limit, offset=offset)
     if name == "no-due-date":
-        return await reports.no_due_date(f)
+        return await reports.no_due_date(f, limit=limit, offset=offset)
     if name == "repairs":
-        return await reports.repairs(f)
+        return await reports.repairs(f, limit=limit, offset=offset)
     if name == "shrinkage":
         return await reports.shrinkage(f)
     raise InvalidInput(f"no report {name}", field="report")
