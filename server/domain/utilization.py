@@ -216,21 +216,25 @@ def item_share(uses: Iterable[UnitUse], lifetimes: Iterable[int]) -> float:
     return share(sum(u.out_seconds for u in uses), sum(lifetimes))
 
 
-def verdict(name: str, owned: int, top: Peak) -> Verdict:
-    """The sentence a manager reads about buying, from the owned units and the peak."""
-    things = _plural(name, owned)
+def verdict(owned: int, top: Peak) -> Verdict:
+    """The sentence a manager reads about buying, from the units owned and the peak (the
+    item's name stands next to it wherever it is shown)."""
     if owned <= 0:
         return Verdict("none", "no units owned now")
     if top.units >= owned and top.days >= BUY_MORE_DAYS:
-        every = "both" if owned == 2 else "the only" if owned == 1 else f"all {owned}"
         on = _count(top.days, "day")
         if owned == 1:
-            return Verdict("buy_more", f"buy more: the only {name} was out on {on}")
-        return Verdict("buy_more", f"buy more: {every} {things} were out at once on {on}")
+            return Verdict("buy_more", f"buy more: the only one was out on {on}")
+        every = "both" if owned == 2 else f"all {owned}"
+        return Verdict("buy_more", f"buy more: {every} were out at once on {on}")
     if owned >= STOP_BUYING_MIN_OWNED and top.units <= owned * STOP_BUYING_PEAK_SHARE:
+        if top.units == 0:
+            return Verdict("stop_buying", f"stop buying: none of the {owned} went out")
         return Verdict("stop_buying", f"stop buying: never more than {top.units} of {owned} "
-                                      f"{things} out at once")
-    return Verdict("keep", f"enough: at most {top.units} of {owned} {things} out at once")
+                                      "out at once")
+    if top.units == 0:
+        return Verdict("keep", f"none of the {owned} went out")
+    return Verdict("keep", f"enough: at most {top.units} of {owned} out at once")
 
 
 def always_out_sentence(tag: str, use: UnitUse, days: int) -> str:
@@ -253,19 +257,6 @@ def days_since(moment_s: int | None, now_s: int) -> int | None:
 
 def _count(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
-
-
-def _plural(name: str, n: int) -> str:
-    """Item names are free text ("Cordless drill"): a lower-cased plural for sentences."""
-    word = name.strip() or "unit"
-    if n == 1:
-        return word
-    lower = word.lower()
-    if lower.endswith(("s", "x", "z", "ch", "sh")):
-        return word + "es"
-    if lower.endswith("y") and lower[-2:-1] not in "aeiou":
-        return word[:-1] + "ies"
-    return word + "s"
 
 
 # The summaries, rebuilt from the events (verify): what the triggers of migration

@@ -86,7 +86,7 @@ async def item_rows(page: list[dict[str, Any]], r: Resolved, zone: ZoneInfo
         n_owned, lifetime = owned.get(item_id, (0, 0))
         share = rules.share(fig["owned_out"], lifetime)
         top = rules.peak_of_stretches(peaks.get(item_id, []), zone)
-        verdict = rules.verdict(item["name"], n_owned, top)
+        verdict = rules.verdict(n_owned, top)
         idle: list[dict[str, Any]] = []
         if share >= rules.BUSY_ITEM_SHARE and n_owned > 1:
             found = await utilization_repo.idle_units(item_id, p, s, IDLE_SHOWN)

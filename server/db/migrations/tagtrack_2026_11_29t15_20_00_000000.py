@@ -60,14 +60,24 @@ def backfill(epoch: str) -> list[str]:
     """Summaries of the events already there (in id order, as the triggers would have)."""
     at = epoch.format("e.at")
     return [
+        # each check-out ends at the unit's first end event after it (a window over the
+        # unit's check-outs and ends, not a correlated MIN: PostgreSQL walked the primary
+        # key from each check-out for it)
         f"""INSERT INTO unit_custody (id, unit_id, item_id, person_id, out_s, in_s)
-        SELECT e.id, e.unit_id, COALESCE(e.item_id, 0), e.to_person_id, {at},
-               (SELECT {epoch.format('x.at')} FROM event x WHERE x.id = (
-                   SELECT MIN(c.id) FROM event c WHERE c.unit_id = e.unit_id
-                   AND c.id > e.id AND c.kind IN {ENDS}))
-        FROM event e WHERE e.kind = 'unit.checked_out' AND e.unit_id IS NOT NULL""",
+        SELECT o.id, o.unit_id, COALESCE(o.item_id, 0), o.to_person_id, {epoch.format('o.at')},
+               {epoch.format('x.at')}
+        FROM (SELECT e.id, e.unit_id, e.item_id, e.to_person_id, e.at, e.kind,
+                     MIN(CASE WHEN e.kind IN {ENDS} THEN e.id END) OVER (
+                         PARTITION BY e.unit_id ORDER BY e.id
+                         ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING) AS end_id
+              FROM event e WHERE e.unit_id IS NOT NULL
+              AND e.kind IN ('unit.checked_out', 'unit.checked_in', 'unit.status_changed',
+                             'unit.collapsed')) o
+        LEFT JOIN event x ON x.id = o.end_id
+        WHERE o.kind = 'unit.checked_out'""",
         f"""INSERT INTO unit_activity (unit_id, item_id, created_s, moved_s, seen_s)
-        SELECT e.unit_id, MIN(CASE WHEN e.kind = 'unit.created' THEN COALESCE(e.item_id, 0) END),
+        SELECT e.unit_id,
+               MIN(CASE WHEN e.kind = 'unit.created' THEN COALESCE(e.item_id, 0) END),
                MIN(CASE WHEN e.kind = 'unit.created' THEN {at} END),
                MAX(CASE WHEN e.kind IN {MOVES} THEN {at} END), MAX({at})
         FROM event e WHERE e.unit_id IS NOT NULL AND e.kind IN {SEEN}

@@ -41,7 +41,7 @@ def _share_bars(rows: list[dict[str, Any]], label: str, href: Any) -> list[chart
 def _units_out_chart(item: dict[str, Any], points: list[tuple[dt.date, int]]) -> Any:
     owned = int(item["owned"])
     return charts.step_chart(
-        [charts.Series("Most units out that day", [(d, float(n)) for d, n in points])],
+        [charts.Series("Most out that day", [(d, float(n)) for d, n in points])],
         chart_id="units-out-chart",
         title=f"{item['name']}: units out against units owned",
         desc=f"The most units of {item['name']} out at once on each day of the period, "
@@ -78,6 +78,7 @@ class UtilizationPages(PageBase):
         link = self._linker(request, f, view)
         item_rows = units_rows = None
         chart = unit_chart = None
+        chart_title = "Share of time out per item"
         total = 0
         if view == "items":
             answer = await usage.items(r, zone)
@@ -96,6 +97,7 @@ class UtilizationPages(PageBase):
             if one["items"]:
                 item = one["items"][0]
                 chart = _units_out_chart(item, await usage.daily_units_out(r, zone))
+                chart_title = f"{item['name']}: most out each day against units owned"
             every = units_rows if units_rows is not None else \
                 (await usage.units(r))["units"]
             unit_chart = charts.bar_chart(
@@ -115,7 +117,8 @@ class UtilizationPages(PageBase):
         return page(
             request, "reports_utilization.html", view=view, r=r, items=item_rows,
             units=units_rows, total=total, offset=offset, limit=limit, chart=chart,
-            unit_chart=unit_chart, always=always, never=never, idle=idle,
+            chart_title=chart_title, unit_chart=unit_chart, always=always, never=never,
+            idle=idle,
             buy=[i for i in item_rows or [] if i["verdict"] == "buy_more"],
             stop=[i for i in item_rows or [] if i["verdict"] == "stop_buying"],
             link=link, days=r.days, rules=rules, **context)
