@@ -140,6 +140,14 @@ async def counts_as_of(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]
         *([moment] * (4 if scope.location_ids is None else 2)), *iargs, *largs)
 
 
+async def unit_count(scope: Scope) -> int:
+    """Units of the scope's items, any status (through the unit (item, status) index)."""
+    icond, iargs = _items(scope)
+    rows = await fetch(f"SELECT COUNT(*) AS n FROM unit u JOIN item i ON i.id = u.item "
+                       f"WHERE {icond}", *iargs)
+    return int(rows[0]["n"])
+
+
 async def unit_events_until(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
     """The events of units of the scope's items up to `moment`, in order: replayed into
     each unit's place and status then (server/domain/ledger.py)."""

@@ -5,8 +5,9 @@ a spreadsheet holds exactly the rows the filters chose).
 Stock value as of a past date: counted items sum their stock movements up to the end of
 that day in one statement; units replay their own events up to then through the ledger's
 replay (server/domain/ledger.py, the rules `tagtrack verify` trusts), which reads every
-unit event up to that day: it is the slow one of these reports on a big ledger
-(bench/README.md)."""
+unit event up to that day. That is bounded: more than AS_OF_MOST_UNITS units in the
+filters' scope is refused (422, as_of) with a request to narrow it, rather than reading
+millions of events into memory (bench/README.md)."""
 
 from __future__ import annotations
 
@@ -148,7 +149,15 @@ async def stock_value(f: ReportFilter, *, as_of: dt.date | None = None,
                   {"value": total, "as_of": (as_of or dt.date.today()).isoformat(), "by": by})
 
 
+AS_OF_MOST_UNITS = 20_000
+
+
 async def _units_as_of(scope: Scope, moment: dt.datetime) -> list[dict[str, Any]]:
+    if await reports_repo.unit_count(scope) > AS_OF_MOST_UNITS:
+        raise InvalidInput(
+            f"the value on a past date replays the history of every unit; more than "
+            f"{AS_OF_MOST_UNITS:,} units are too many for one answer: choose a category or "
+            "an item", field="as_of", code="as_of_too_broad")
     raw = await reports_repo.unit_events_until(scope, moment)
     wanted = scope.location_ids
     if len(raw) > 5000:

@@ -192,3 +192,31 @@ def test_report_pages_show_rows_a_chart_and_export_links(manager):
     assert 'role="img"' in value.text and "Coffee" in value.text
     sheet = manager.get("/reports/low-stock", params={"format": "csv"})
     assert "PG-BEANS" in sheet.content.decode("utf-8-sig")
+
+
+def test_value_on_a_past_date_over_too_many_units_is_refused_until_narrowed(manager,
+                                                                           monkeypatch):
+    from server.services import reports as service
+
+    monkeypatch.setattr(service, "AS_OF_MOST_UNITS", 2)
+    shelf = location(manager)
+    many = item(manager, "serial", sku="AO-MANY")
+    units(manager, many["id"], shelf["tag"], count=2)
+    one = item(manager, "serial", sku="AO-ONE", unit_cost="5.00")
+    units(manager, one["id"], shelf["tag"], count=1)
+    yesterday = (dt.datetime.now(dt.UTC).date() - dt.timedelta(days=1)).isoformat()
+    refused = problem(manager.get("/api/v1/reports/stock-value", params={"as_of": yesterday}),
+                      422, "as_of")
+    assert "choose a category or an item" in refused["detail"]
+    narrowed = _report(manager, "stock-value", as_of=yesterday, item="AO-ONE")
+    assert narrowed["rows"] == []  # made today: none of it yesterday
+
+
+def test_a_paged_report_counts_every_row(manager):
+    shelf = location(manager)
+    kit = item(manager, "serial", sku="PG-KIT")
+    made = units(manager, kit["id"], shelf["tag"], count=3)
+    for unit in made:
+        ok(manager.post(f"/api/v1/units/{unit['tag']}/status", json={"status": "in_repair"}))
+    page = _report(manager, "repairs", limit=1, offset=1)
+    assert page["total"] == 3 and [r["tag"] for r in page["rows"]] == [made[1]["tag"]]
