@@ -58,12 +58,13 @@ def rules(days: int, now: dt.datetime) -> Rules:
     return Rules(high_value=high_value(), days=days, today=local_time.site_today(now))
 
 
-async def advise_all(f: ReportFilter | None, now: dt.datetime | None = None) -> list[Advice]:
-    """Every item's advice over the period (archived items left out), by SKU, exact as of
-    now (server/services/advisor_cache.py keeps it and brings it up to date)."""
+async def changes(f: ReportFilter | None, now: dt.datetime | None = None) -> list[Advice]:
+    """The advice of every item whose tracking the advisor would change over the period
+    (archived items left out), by SKU, exact as of now (server/services/advisor_cache.py
+    keeps it and brings it up to date)."""
     now = now or dt.datetime.now(dt.UTC)
     since, until, days = period(f, now)
-    return await advisor_cache.advices(since, until, rules(days, now))
+    return await advisor_cache.changes(since, until, rules(days, now))
 
 
 async def _in_scope(f: ReportFilter | None, found: list[Advice]) -> list[Advice]:
@@ -86,9 +87,9 @@ async def suggestions(q: Query, now: dt.datetime | None = None) -> list[Advice]:
     should be counted), under-tracked (counted, should be serialized or lotted), or both."""
     if q.direction is not None and q.direction not in DIRECTIONS:
         raise InvalidInput("direction must be over or under", field="direction")
-    changes = [a for a in await advise_all(q.filter, now) if a.change is not None
-               and (q.direction is None or a.direction == q.direction)]
-    return await _in_scope(q.filter, changes)
+    found = [a for a in await changes(q.filter, now)
+             if q.direction is None or a.direction == q.direction]
+    return await _in_scope(q.filter, found)
 
 
 async def count_suggestions(now: dt.datetime | None = None) -> dict[str, int]:
@@ -115,4 +116,4 @@ async def item_advice(item_id: int, f: ReportFilter | None = None,
 
 async def suggested_ids(now: dt.datetime | None = None) -> list[int]:
     """For the catalog's "advisor suggests a change" filter (the last 90 days)."""
-    return [a.facts.item_id for a in await advise_all(None, now) if a.change is not None]
+    return [a.facts.item_id for a in await changes(None, now)]

@@ -1,4 +1,5 @@
-"""Every item's advice for a period, kept in memory and brought up to date from the ledger.
+"""The items the tracking advisor would change, per period, kept in memory and brought up to
+date from the ledger.
 
 Answering the six questions for all 10,000 items of a large catalog reads every unit and
 every event of the period (about 2.4 s over 1,000,000 units and 2,400,000 events on
@@ -12,7 +13,8 @@ scans are read again (one grouped statement per source, for those items only) an
 advice replaced. The answer is exact, not a cache that may be stale: a figure can only
 change through an event after the stamp. A new day moves the period (and "under warranty
 today"), which is another key and a full read; so does a settings change of the
-high-value threshold. Per process, a few periods at most; one refresh at a time.
+high-value threshold. Per process, a few periods at most; one refresh at a time. Only the
+suggestions are kept (an item's full advice is about 1.6 KB; 10,000 of them 16 MB).
 
 Events are appended under the ledger's chain lock in id order, so no event with a lower id
 than the stamp can appear after it (server/db/ledger.py)."""
@@ -29,18 +31,18 @@ from server.db.advisor_repo import Scope
 from server.domain import advisor
 from server.domain.advisor import Advice, Rules
 
-KEEP = 4  # periods kept per process
+KEEP = 3  # periods kept per process
 TOUCHED_MOST = 500  # items named since the stamp, beyond which everything is read again
 
 
 @dataclass
 class Entry:
     stamp: tuple[int, str, int]  # newest event id and hash, newest scan-log id
-    by_item: dict[int, Advice]
+    changes: dict[int, Advice]  # by item id: the items whose tracking the advisor would change
     ordered: list[Advice] = field(default_factory=list)
 
     def order(self) -> None:
-        self.ordered = sorted(self.by_item.values(), key=lambda a: a.facts.sku.lower())
+        self.ordered = sorted(self.changes.values(), key=lambda a: a.facts.sku.lower())
 
 
 Key = tuple[dt.datetime, dt.datetime, Rules]
@@ -57,11 +59,13 @@ async def _read(scope: Scope, since: dt.datetime, until: dt.datetime,
                 rules: Rules) -> dict[int, Advice]:
     assert rules.today is not None
     facts = await advisor_repo.facts(scope, since=since, until=until, today=rules.today)
-    return {f.item_id: advisor.advise(f, rules) for f in facts}
+    found = (advisor.advise(f, rules) for f in facts)
+    return {a.facts.item_id: a for a in found if a.change is not None}
 
 
-async def advices(since: dt.datetime, until: dt.datetime, rules: Rules) -> list[Advice]:
-    """The advice of every item that is not archived, by SKU, as of now."""
+async def changes(since: dt.datetime, until: dt.datetime, rules: Rules) -> list[Advice]:
+    """The advice of every item (not archived) whose tracking the advisor would change, by
+    SKU, as of now."""
     key = (since, until, rules)
     async with _lock_for_loop():
         stamp = await advisor_repo.marks()  # before reading: later events are read again
@@ -77,8 +81,8 @@ async def advices(since: dt.datetime, until: dt.datetime, rules: Rules) -> list[
             else:
                 fresh = await _read(Scope(item_ids=sorted(touched)), since, until, rules)
                 for item_id in touched:
-                    entry.by_item.pop(item_id, None)
-                entry.by_item.update(fresh)
+                    entry.changes.pop(item_id, None)
+                entry.changes.update(fresh)
                 entry.stamp = stamp
                 entry.order()
         if entry is None:
