@@ -14,6 +14,7 @@ import argparse
 import asyncio
 import csv
 import json
+import os
 import random
 import sys
 import time
@@ -60,6 +61,28 @@ def write_csv(path: Path, n_units: int, n_items: int = 1000, seed: int = 7) -> N
                         "Lenovo", "black", "", "A", "101"])
 
 
+def own_cpu_s() -> float:
+    """CPU seconds of this process and its children (the offload worker that reads the
+    file), user + system: on a machine shared with other work, the wall clock says more
+    about the neighbours than about the import. PostgreSQL's own CPU is not in it."""
+    import os
+
+    total = time.process_time()
+    tick = os.sysconf("SC_CLK_TCK")
+    me = os.getpid()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == me:  # ppid
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 async def timed_runs(engine: str, n_units: int, verify: bool) -> dict[str, Any]:
     from server.db import engine as db_engine
     from server.db.migrate import migrate
@@ -95,9 +118,10 @@ async def timed_runs(engine: str, n_units: int, verify: bool) -> dict[str, Any]:
                         phases[last[1]] = now - last[0]
                         last[0], last[1] = now, p.phase
 
-                t = time.perf_counter()
+                t, cpu = time.perf_counter(), own_cpu_s()
                 report = await imports.execute(actor, run_id, job, tick)
                 elapsed = time.perf_counter() - t
+                out[f"{label}_cpu_s"] = round(own_cpu_s() - cpu, 2)
                 phases[last[1]] = time.perf_counter() - last[0]
                 assert report["error_count"] == 0, report["errors"][:3]
                 out[f"{label}_s"] = round(elapsed, 2)
@@ -244,6 +268,7 @@ def main() -> None:
                    "through a real server")
     p.add_argument("--idle-seconds", type=float, default=5.0)
     args = p.parse_args()
+    print(f"{args.engine}.load_average={os.getloadavg()[0]:.1f}")
     result = asyncio.run(timed_runs(args.engine, args.units, args.verify))
     for key, value in result.items():
         print(f"{args.engine}.{key}={json.dumps(value) if isinstance(value, dict) else value}")
