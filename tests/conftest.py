@@ -22,7 +22,8 @@ from tests.sync import run_sync
 ENGINE = os.environ.get("TAGTRACK_TEST_DB", "sqlite")
 PG_BASE = os.environ.get("TAGTRACK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 ROLES = ("admin", "manager", "operator", "viewer", "kiosk")
-TABLES = ["unit_custody", "unit_activity", "import_run", "import_mapping",
+TABLES = ["service_record", "service_rule",
+          "unit_custody", "unit_activity", "import_run", "import_mapping",
           "audit_line", "audit", "loan", "scan_log", "event", "web_session", "api_token",
           "app_user", "stock", "unit", "lot", "item_barcode", "item", "person", "location",
           "counter", "auth_failure"]

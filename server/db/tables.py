@@ -334,3 +334,49 @@ class UnitActivity(Table, tablename="unit_activity"):
 
 
 ALL_TABLES.extend([UnitCustody, UnitActivity])
+
+
+class ServiceRule(Table, tablename="service_rule"):
+    """Maintenance schedule (migration 2026-11-29T16:00): on an item (all its units) or on
+    one unit, every N days and/or N uses; see server/domain/maintenance.py."""
+
+    item = ForeignKey(Item, null=True, default=None)
+    unit = ForeignKey(Unit, null=True, default=None)
+    kind = Varchar(length=20)
+    name = Varchar(length=100, default="")
+    every_days = Integer(null=True, default=None)
+    every_uses = Integer(null=True, default=None)
+    anchor = Varchar(length=20, default="completion")
+    starts_on = Date()
+    lead_days = Integer(default=0)
+    lead_uses = Integer(default=0)
+    blocks_checkout = Boolean(default=False)
+    active = Boolean(default=True)
+    version = Integer(default=1)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+class ServiceRecord(Table, tablename="service_record"):
+    """One service of one unit (migration 2026-11-29T16:00): planned -> in_progress ->
+    done | failed | cancelled. `corrects` is a plain id (no foreign key: no cycle)."""
+
+    unit = ForeignKey(Unit, null=False)
+    rule = ForeignKey(ServiceRule, null=True, default=None)
+    kind = Varchar(length=20)
+    state = Varchar(length=20, default="planned")
+    planned_on = Date(null=True, default=None)
+    started_at = Timestamptz(null=True, default=None)
+    finished_at = Timestamptz(null=True, default=None)
+    performed_by = Varchar(length=200, default="")
+    vendor = Varchar(length=200, default="")
+    cost = Numeric(digits=(12, 2), null=True, default=None)
+    under_warranty = Boolean(default=False)
+    notes = Text(default="")
+    corrects = Integer(null=True, default=None)
+    status_before = Varchar(length=20, null=True, default=None)
+    version = Integer(default=1)
+    created_by = Varchar(length=100, default="")
+    created_at = Timestamptz(default=TimestamptzNow())
+
+
+ALL_TABLES.extend([ServiceRule, ServiceRecord])
