@@ -93,3 +93,7 @@ class EventKind(StrEnum):
     TOKEN_CREATED = "token.created"
     TOKEN_REVOKED = "token.revoked"
     TAGS_RESERVED = "tags.reserved"
+    SERVICE_PLANNED = "service.planned"  # maintenance (server/domain/maintenance.py)
+    SERVICE_STARTED = "service.started"  # the unit goes in_repair (details: status)
+    SERVICE_FINISHED = "service.finished"  # done/failed/cancelled; the unit back
+    SERVICE_RULE_SET = "service.rule_set"  # a schedule rule added or changed
