@@ -48,6 +48,9 @@ from server.http.api import (
     loans as api_loans,
 )
 from server.http.api import (
+    maintenance as api_maintenance,
+)
+from server.http.api import (
     places as api_places,
 )
 from server.http.api import (
@@ -160,6 +163,7 @@ CONTROLLERS: list[Any] = [
     api_imports.ImportController,
     api_imports.ImportMappingController,
     api_advisor.AdvisorController,
+    api_maintenance.MaintenanceController,
     PageController,
     HealthController,
     ScanPageController,
