@@ -322,7 +322,8 @@ def parse_decimal(text: str, decimal_comma: bool = False) -> Decimal:
                 value = Decimal(s)
             except InvalidOperation:
                 value = None
-            if value is not None and value.is_finite():
+            if value is not None and value.is_finite() and (
+                    not value or -15 < value.adjusted() < 15):
                 return value
         if grp in s and dec not in s and s.count(grp) == 1 and re.fullmatch(
                 r"[+-]?\d+" + re.escape(grp) + r"\d+", s):
@@ -496,10 +497,10 @@ def _money(text: str, options: Options) -> Decimal:
     value = parse_decimal(text, options.decimal_comma)
     if value < 0:
         raise _Bad(f"{text.strip()} is below zero")
-    if value != value.quantize(_CENT):
-        raise _Bad(f"{text.strip()} has more than two decimals")
     if value > _MAX_MONEY:
         raise _Bad(f"{text.strip()} is more than {_MAX_MONEY:,}")
+    if value != value.quantize(_CENT):
+        raise _Bad(f"{text.strip()} has more than two decimals")
     return value.quantize(_CENT)
 
 

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from server.domain.imports import (
+    FIELDS,
     FlaggedCells,
     Options,
     ParsedRow,
@@ -82,6 +83,7 @@ def test_numbers(text: str, comma: bool, value: Decimal | None) -> None:
     ("12.5", True, "decimals are declared with a comma (write 12,5)"),
     ("1,23,4", False, "is not a number"), ("abc", False, "is not a number"),
     ("12F", False, "is not a number"), ("C12", False, "is not a number"),
+    ("1e999", False, "is not a number"),
     ("1,234", False, "ambiguous: write 1234"),
 ])
 def test_numbers_refused(text: str, comma: bool, words: str) -> None:
@@ -303,3 +305,22 @@ def test_other_kinds(kind: str, mapping: dict[int, str], cells: list[str],
 def test_bad_cells(kind: str, key: str, text: str, why: str) -> None:
     out = parse_row(kind, 2, [text], {0: key}, Options())
     assert isinstance(out, list) and why in out[0].reason, out
+
+
+@settings(max_examples=150, deadline=None)
+@given(kind=st.sampled_from(list(FIELDS)), data=st.data(), day_first=st.booleans(),
+       comma=st.booleans())
+def test_any_cell_text_gives_values_or_reasons_never_a_crash(kind: str, data: st.DataObject,
+                                                            day_first: bool,
+                                                            comma: bool) -> None:
+    fields = FIELDS[kind]
+    cells = [data.draw(st.one_of(st.text(max_size=30), st.sampled_from(
+        ["", " ", "1,5", "1.234,5", "31/02/2026", "2026-01-31", "U-0000019", "yes", "a > b",
+         "4006381333931", "V [v]: number", "[{}]", "[1]", "nan", "1e999", "-0"])))
+        for _ in fields]
+    mapping = dict(enumerate(f.key for f in fields))
+    out = parse_row(kind, 2, cells, mapping, Options(day_first=day_first, decimal_comma=comma))
+    if isinstance(out, ParsedRow):
+        assert set(out.values) == {f.key for f in fields}
+    else:
+        assert out and all(p.row == 2 and p.reason for p in out)

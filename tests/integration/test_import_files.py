@@ -312,3 +312,23 @@ def test_fraction_read(tmp_path: Path) -> None:
         assert 0.3 < table.fraction_read() < 0.7
         list(rows)
         assert table.fraction_read() == 1.0
+
+
+@settings(max_examples=80, deadline=None)
+@given(content=st.one_of(
+    st.binary(max_size=300),
+    st.lists(st.sampled_from([b"a", b",", b";", b"\t", b'"', b"\n", b"\r", b"'", b"=", b" ",
+                              b"\xe9", b"\xc3\xa9", b"\x81", b"sep=", b"PK\x03\x04"]),
+             max_size=60).map(b"".join)))
+def test_any_bytes_give_rows_or_a_refusal(tmp_path_factory: pytest.TempPathFactory,
+                                          content: bytes) -> None:
+    path = tmp_path_factory.mktemp("fuzz") / "in.csv"
+    path.write_bytes(content)
+    try:
+        table, rows = _read(path)
+    except InvalidInput as e:
+        assert e.field == "file" and e.message
+        return
+    for number, cells in rows:
+        assert number >= 2 and all(isinstance(c, str) for c in cells)
+        parse_row("people", number, cells, guess_mapping("people", table.headers), Options())
