@@ -34,7 +34,7 @@ amounts = st.decimals(min_value=Decimal("-999999999.99"), max_value=Decimal("999
                       places=2, allow_nan=False, allow_infinity=False)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(value=amounts, comma=st.booleans())
 def test_number_round_trip(value: Decimal, comma: bool) -> None:
     assert parse_decimal(format_decimal(value, comma), comma) == value
@@ -45,7 +45,7 @@ def _grouped(value: Decimal, comma: bool) -> str:
     return text.replace(",", "_").replace(".", ",").replace("_", ".") if comma else text
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(value=amounts, comma=st.booleans())
 def test_grouped_numbers_read_as_declared_or_are_refused(value: Decimal, comma: bool) -> None:
     """A number written with thousands groups and two decimals is never misread: it has
@@ -94,7 +94,7 @@ def test_numbers_refused(text: str, comma: bool, words: str) -> None:
 dates = st.dates(min_value=dt.date(1900, 1, 1), max_value=dt.date(2199, 12, 31))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(day=dates, day_first=st.booleans(), sep=st.sampled_from("/.-"))
 def test_date_round_trip(day: dt.date, day_first: bool, sep: str) -> None:
     assert parse_date(day.isoformat(), day_first) == day
@@ -307,7 +307,7 @@ def test_bad_cells(kind: str, key: str, text: str, why: str) -> None:
     assert isinstance(out, list) and why in out[0].reason, out
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(kind=st.sampled_from(list(FIELDS)), data=st.data(), day_first=st.booleans(),
        comma=st.booleans())
 def test_any_cell_text_gives_values_or_reasons_never_a_crash(kind: str, data: st.DataObject,
