@@ -313,7 +313,7 @@ async def all_activity() -> dict[int, tuple[int, int, int, int]]:
 async def scans_without_event() -> dict[int, int]:
     """Per unit: the last scan of it that wrote no event, in epoch seconds."""
     epoch = ("FLOOR(EXTRACT(EPOCH FROM received_at))::BIGINT" if is_postgres()
-             else "unixepoch(received_at)")
+             else "unixepoch(substr(received_at, 1, 19) || substr(received_at, -6))")
     rows = await fetch(f"SELECT resolved_id, MAX({epoch}) AS s FROM scan_log "
                        f"WHERE resolved_kind = 'unit' AND event_id IS NULL "
                        f"AND resolved_id IS NOT NULL GROUP BY resolved_id")

@@ -111,7 +111,8 @@ def apply_history(api: As, history: list[Step]) -> tuple[dict[str, Any], list[Un
              for u in f.units(api, item["id"], places[0]["tag"], count=2)]
     for step, op, which, who in history:
         t += step * 60
-        Clock.at = dt.datetime.fromtimestamp(t, dt.UTC)
+        # just before the next second: SQLite's unixepoch() would round it up
+        Clock.at = dt.datetime.fromtimestamp(t, dt.UTC) + dt.timedelta(microseconds=999_600)
         if op == "add":
             (made,) = f.units(api, item["id"], places[0]["tag"])
             units.append(Unit(made["tag"], t, moved=t, seen=t))

@@ -92,29 +92,31 @@ def backfill(epoch: str) -> list[str]:
     ]
 
 
-SQLITE_EPOCH = "unixepoch({})"
-SQLITE_TRIGGERS = [
+# SQLite's unixepoch() rounds to the millisecond first (…:51.9996 gives :52): whole
+# seconds of the text before its fraction, with its offset (stored as ±HH:MM at the end)
+SQLITE_EPOCH = "unixepoch(substr({0}, 1, 19) || substr({0}, -6))"
+_SQLITE_TRIGGERS = [
     """CREATE TRIGGER usage_checked_out AFTER INSERT ON event
     WHEN NEW.kind = 'unit.checked_out' AND NEW.unit_id IS NOT NULL
     BEGIN
         INSERT INTO unit_custody (id, unit_id, item_id, person_id, out_s)
         VALUES (NEW.id, NEW.unit_id, COALESCE(NEW.item_id, 0), NEW.to_person_id,
-                unixepoch(NEW.at));
-        UPDATE unit_activity SET moved_s = MAX(moved_s, unixepoch(NEW.at)),
-            seen_s = MAX(seen_s, unixepoch(NEW.at)) WHERE unit_id = NEW.unit_id;
+                AT_S);
+        UPDATE unit_activity SET moved_s = MAX(moved_s, AT_S),
+            seen_s = MAX(seen_s, AT_S) WHERE unit_id = NEW.unit_id;
     END""",
     f"""CREATE TRIGGER usage_custody_ends AFTER INSERT ON event
     WHEN NEW.kind IN {ENDS} AND NEW.unit_id IS NOT NULL
     BEGIN
-        UPDATE unit_custody SET in_s = unixepoch(NEW.at)
+        UPDATE unit_custody SET in_s = AT_S
         WHERE unit_id = NEW.unit_id AND in_s IS NULL;
     END""",
     """CREATE TRIGGER usage_created AFTER INSERT ON event
     WHEN NEW.kind = 'unit.created' AND NEW.unit_id IS NOT NULL
     BEGIN
         INSERT INTO unit_activity (unit_id, item_id, created_s, moved_s, seen_s)
-        VALUES (NEW.unit_id, COALESCE(NEW.item_id, 0), unixepoch(NEW.at), unixepoch(NEW.at),
-                unixepoch(NEW.at))
+        VALUES (NEW.unit_id, COALESCE(NEW.item_id, 0), AT_S, AT_S,
+                AT_S)
         ON CONFLICT (unit_id) DO UPDATE SET created_s = excluded.created_s,
             moved_s = excluded.moved_s,
             seen_s = excluded.seen_s;
@@ -123,24 +125,29 @@ SQLITE_TRIGGERS = [
     WHEN NEW.kind IN ('unit.moved', 'unit.checked_in', 'unit.restored')
         AND NEW.unit_id IS NOT NULL
     BEGIN
-        UPDATE unit_activity SET moved_s = MAX(moved_s, unixepoch(NEW.at)),
-            seen_s = MAX(seen_s, unixepoch(NEW.at)) WHERE unit_id = NEW.unit_id;
+        UPDATE unit_activity SET moved_s = MAX(moved_s, AT_S),
+            seen_s = MAX(seen_s, AT_S) WHERE unit_id = NEW.unit_id;
     END""",
     """CREATE TRIGGER usage_audited AFTER INSERT ON event
     WHEN NEW.kind = 'unit.audited' AND NEW.unit_id IS NOT NULL
     BEGIN
-        UPDATE unit_activity SET seen_s = MAX(seen_s, unixepoch(NEW.at))
+        UPDATE unit_activity SET seen_s = MAX(seen_s, AT_S)
         WHERE unit_id = NEW.unit_id;
     END""",
     """CREATE TRIGGER usage_scanned AFTER INSERT ON scan_log
     WHEN NEW.resolved_kind = 'unit' AND NEW.event_id IS NULL AND NEW.resolved_id IS NOT NULL
     BEGIN
-        UPDATE unit_activity SET seen_s = MAX(seen_s, unixepoch(NEW.received_at))
+        UPDATE unit_activity SET seen_s = MAX(seen_s, SCANNED_S)
         WHERE unit_id = NEW.resolved_id;
     END""",
 ]
 
-PG_EPOCH = "FLOOR(EXTRACT(EPOCH FROM {}))::BIGINT"
+# the trigger programs name the event's time AT_S and the scan's SCANNED_S
+SQLITE_TRIGGERS = [t.replace("AT_S", SQLITE_EPOCH.format("NEW.at"))
+                   .replace("SCANNED_S", SQLITE_EPOCH.format("NEW.received_at"))
+                   for t in _SQLITE_TRIGGERS]
+
+PG_EPOCH = "FLOOR(EXTRACT(EPOCH FROM {0}))::BIGINT"
 PG_TRIGGERS = [
     f"""CREATE OR REPLACE FUNCTION tagtrack_usage_event() RETURNS trigger
     LANGUAGE plpgsql AS $$
