@@ -332,3 +332,19 @@ def test_any_bytes_give_rows_or_a_refusal(tmp_path_factory: pytest.TempPathFacto
     for number, cells in rows:
         assert number >= 2 and all(isinstance(c, str) for c in cells)
         parse_row("people", number, cells, guess_mapping("people", table.headers), Options())
+
+
+def test_xlsx_rich_text_and_1904_dates(tmp_path: Path, xlsx_reader: str) -> None:
+    path = tmp_path / "book.xlsx"
+    wb = xlsxwriter.Workbook(str(path), {"date_1904": True})
+    ws = wb.add_worksheet("Mac")
+    bold = wb.add_format({"bold": True})
+    ws.write_row(0, 0, ["Name", "Warranty end"])
+    ws.write_rich_string(1, 0, "Drill ", bold, "Pro", " 18V")
+    ws.write_datetime(1, 1, dt.datetime(2027, 3, 1, 14, 5),
+                      wb.add_format({"num_format": "d mmm yyyy"}))
+    wb.close()
+    _, rows = _read(path)
+    assert rows == [(2, ["Drill Pro 18V", "2027-03-01 14:05:00"])]
+    assert parse_row("units", 2, rows[0][1], {1: "warranty_end"}, Options()) == ParsedRow(
+        2, {"warranty_end": dt.date(2027, 3, 1)})
