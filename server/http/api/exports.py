@@ -20,8 +20,10 @@ from server.db.items_repo import ItemFilter
 from server.db.units_repo import UnitFilter
 from server.domain.errors import InvalidInput
 from server.http.auth import MANAGE, VIEW
-from server.http.downloads import download, file_download
+from server.http.downloads import JSONL_MEDIA, download, file_download
+from server.http.openapi import files
 from server.services import exports, ledger_export, lookup
+from server.services.spreadsheets import CSV_MEDIA, XLSX_MEDIA
 
 FILTERS = {
     "items": ("tracking", "category", "q", "location", "archived", "low_stock"),
@@ -93,7 +95,7 @@ class ExportController(Controller):
     path = "/api/v1"
     tags = ["export"]
 
-    @get("/exports/{kind:str}", opt=VIEW,
+    @get("/exports/{kind:str}", opt=VIEW | files(CSV_MEDIA, XLSX_MEDIA),
          summary="Export items, units, stock, locations or people as CSV or XLSX, with the "
          "columns an import reads back; takes the filters of the kind's list")
     async def export_kind(
@@ -114,7 +116,7 @@ class ExportController(Controller):
                  "active": active}
         return await export_response(kind, format, given)
 
-    @get("/events/export.jsonl", opt=MANAGE, media_type="application/x-ndjson",
+    @get("/events/export.jsonl", opt=MANAGE | files(JSONL_MEDIA),
          summary="The whole history as JSON Lines, one event a line in chain order, with "
          "prev_hash and hash (docs/ledger.md); up to the last event when the export began")
     async def events_jsonl(self) -> Stream:
