@@ -348,3 +348,28 @@ def test_xlsx_rich_text_and_1904_dates(tmp_path: Path, xlsx_reader: str) -> None
     assert rows == [(2, ["Drill Pro 18V", "2027-03-01 14:05:00"])]
     assert parse_row("units", 2, rows[0][1], {1: "warranty_end"}, Options()) == ParsedRow(
         2, {"warranty_end": dt.date(2027, 3, 1)})
+
+
+def test_xlsx_part_larger_than_its_zip_entry_says_is_refused(tmp_path: Path,
+                                                             xlsx_reader: str) -> None:
+    """A zip whose directory under-declares a part's size passes the bomb check; the part
+    is then read through zipfile, which stops at the declared size and checks the CRC,
+    before any other reader unpacks it."""
+    path = tmp_path / "liar.xlsx"
+    _workbook(path)
+    name = b"xl/worksheets/sheet1.xml"
+    with zipfile.ZipFile(path) as zf:
+        offset = zf.getinfo(name.decode()).header_offset
+    data = bytearray(path.read_bytes())
+    assert data[offset:offset + 4] == b"PK\x03\x04"
+    data[offset + 22:offset + 26] = (100).to_bytes(4, "little")  # local header
+    central = data.index(b"PK\x01\x02")  # the central directory's first entry
+    while True:
+        length = int.from_bytes(data[central + 28:central + 30], "little")
+        if data[central + 46:central + 46 + length] == name:
+            data[central + 24:central + 28] = (100).to_bytes(4, "little")
+            break
+        central = data.index(b"PK\x01\x02", central + 4)
+    path.write_bytes(bytes(data))
+    with pytest.raises(InvalidInput, match="the workbook is damaged"):
+        _read(path)
