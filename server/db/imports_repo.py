@@ -28,7 +28,11 @@ UPDATE_CHUNK = 500  # rows per UPDATE ... FROM (VALUES ...) on PostgreSQL
 
 # --- the snapshot ------------------------------------------------------------------------
 
-async def snapshot(kind: str) -> Snapshot:
+async def snapshot(kind: str, tags: set[str] | None = None,
+                   serials: set[str] | None = None) -> Snapshot:
+    """Every item, location, person and lot (a file may name any of them); units only
+    those whose tag or serial the file names, when given (a small file on a big database
+    loads a few units, not all of them)."""
     s = Snapshot()
     barcodes: dict[int, list[str]] = {}
     for r in await fetch("SELECT item, gtin FROM item_barcode"):
@@ -49,7 +53,7 @@ async def snapshot(kind: str) -> Snapshot:
     for r in await fetch("SELECT id, item, code, expires_on FROM lot"):
         s.lots[(r["item"], r["code"])] = (r["id"], _date(r["expires_on"]))
     if kind == "units":
-        for r in await fetch("SELECT * FROM unit"):
+        for r in await _units(tags, serials):
             unit = unit_from_row(r)
             s.units[unit.tag] = unit
             if unit.serial:
@@ -60,6 +64,19 @@ async def snapshot(kind: str) -> Snapshot:
         for r in await fetch("SELECT item, location, lot, quantity FROM stock"):
             s.stock[(r["item"], r["location"], r["lot"])] = int(r["quantity"])
     return s
+
+
+async def _units(tags: set[str] | None, serials: set[str] | None) -> list[dict[str, Any]]:
+    if tags is None or serials is None:
+        return await fetch("SELECT * FROM unit")
+    rows: dict[int, dict[str, Any]] = {}
+    for column, keys in (("tag", sorted(tags)), ("serial", sorted(serials))):
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for r in await fetch(f"SELECT * FROM unit WHERE {column} IN "
+                                 f"({', '.join('{}' for _ in chunk)})", *chunk):
+                rows[r["id"]] = r
+    return list(rows.values())
 
 
 def _date(value: Any) -> dt.date | None:

@@ -130,7 +130,7 @@ async def execute(actor: Actor, run_id: int, job: Job,
                                                            result.columns.items()}})
         headers = {k: result.headers[i] for i, k in result.columns.items()}
         watermark = await imports_repo.last_event_id()
-        snapshot = await imports_repo.snapshot(job.kind)
+        snapshot = await imports_repo.snapshot(job.kind, *_unit_keys(result))
         progress.phase, progress.done, progress.total = "checking", 0, len(result.rows)
         progress.started = time.monotonic()
         planner = Planner(snapshot, headers, job.options)
@@ -208,7 +208,7 @@ async def _apply(actor: Actor, run_id: int, job: Job, plan: Plan, watermark: int
                  headers: dict[str, str], result: import_worker.ReadResult) -> int:
     async with write_transaction():
         if _stale(plan, await imports_repo.events_since(watermark)):
-            snapshot = await imports_repo.snapshot(job.kind)
+            snapshot = await imports_repo.snapshot(job.kind, *_unit_keys(result))
             planner = Planner(snapshot, headers, job.options)
             plan = await _plan_in_slices(planner, job.kind, result, Progress(), lambda p: None)
             if plan.problems:
@@ -216,6 +216,18 @@ async def _apply(actor: Actor, run_id: int, job: Job, plan: Plan, watermark: int
                                "and it no longer applies cleanly: check it again",
                                code="import_stale")
         return await Writer(actor, run_id, job.file_name, plan).write()
+
+
+def _unit_keys(result: import_worker.ReadResult) -> tuple[set[str], set[str]]:
+    """The unit tags and serials a file names: the units its plan can touch."""
+    tags: set[str] = set()
+    serials: set[str] = set()
+    for _number, values in result.rows:
+        if tag := values.get("tag"):
+            tags.add(str(tag).strip().upper())
+        if serial := values.get("serial"):
+            serials.add(str(serial).strip())
+    return tags, serials
 
 
 def _stale(plan: Plan, events: list[dict[str, Any]]) -> bool:
