@@ -113,6 +113,9 @@ from server.http.pages import (
     lots as pages_lots,
 )
 from server.http.pages import (
+    maintenance as pages_maintenance,
+)
+from server.http.pages import (
     places as pages_places,
 )
 from server.http.pages import (
@@ -174,6 +177,7 @@ CONTROLLERS: list[Any] = [
     pages_places.PlacePages,
     pages_loans.LoanPages,
     pages_loans.AuditPages,
+    pages_maintenance.MaintenancePages,
     pages_labels.LabelPages,
     pages_admin.AdminPages,
     pages_account.AccountPages,

@@ -10,7 +10,7 @@ from tests.conftest import As, page_login
 
 PAGES = ["/", "/items", "/items/{item}", "/units/{unit}", "/locations", "/locations/{location}",
          "/people", "/people/{person}", "/loans", "/loans?overdue=true", "/audits", "/labels",
-         "/labels?tag={unit}", "/tokens"]
+         "/labels?tag={unit}", "/tokens", "/maintenance"]
 
 
 def demo(client):

@@ -31,7 +31,8 @@ from server.http.pages.common import (
     read_form,
 )
 from server.http.pages.timeline import timeline
-from server.services import lookup, units
+from server.services import lookup, maintenance_rules, units
+from server.services import maintenance as service
 
 EDIT_FIELDS = ("serial", "purchase_date", "purchase_cost", "warranty_end")
 CUSTODY = ("check_out", "check_in")
@@ -71,6 +72,8 @@ class UnitPages(PageBase):
             locations=await location_choices(),
             people=await people_choices(),
             history=await timeline(limit=100, request=request, unit_id=found.id),
+            service_log=await service.unit_records(found.tag),
+            service_due=await maintenance_rules.unit_schedule(actor_of(request), found.tag),
             failed=fail,
             custom_names=[f"custom.{f.key}" for f in item.custom_fields],
         )
