@@ -87,24 +87,32 @@ async def locations(ids: set[int]) -> dict[int, dict[str, Any]]:
     return {r["id"]: r for r in rows}
 
 
-async def value_today(scope: Scope) -> list[dict[str, Any]]:
-    """Per item and location: the count and its value. Counted items at the item's unit
+async def value_today(scope: Scope, *, by_location: bool = True) -> list[dict[str, Any]]:
+    """Per item (and location): the count and its value. Counted items at the item's unit
     cost; units at their purchase cost, else the item's unit cost (retired, lost and
-    collapsed units are not ours to value)."""
+    collapsed units are not ours to value). Units are summed on their own first (one pass
+    over the table), then joined to their items: the other way round the planner fetches
+    every unit through the item index. Without `by_location` the location is not read."""
     icond, iargs = _items(scope)
     scond, sargs = _places(scope, "s.location")
     ucond, uargs = _places(scope, "u.location")
+    uloc = "u.location" if by_location else "NULL"
+    ugroup = ", u.location" if by_location else ""
     return await fetch(
         "SELECT s.item AS item_id, s.location AS location_id, SUM(s.quantity) AS quantity, "
         "SUM(s.quantity) * MAX(COALESCE(i.unit_cost, 0)) AS value FROM stock s "
         f"JOIN item i ON i.id = s.item WHERE {icond} AND {scond} "
         "GROUP BY s.item, s.location HAVING SUM(s.quantity) <> 0 "
-        "UNION ALL SELECT u.item AS item_id, u.location AS location_id, COUNT(*) AS quantity, "
-        "SUM(COALESCE(u.purchase_cost, i.unit_cost, 0)) AS value FROM unit u "
-        f"JOIN item i ON i.id = u.item WHERE {icond} AND {ucond} AND u.collapsed = {{}} "
-        f"AND u.status IN {ON_HAND} GROUP BY u.item, u.location" + _ON_LOAN_TODAY.format(
+        "UNION ALL SELECT x.item_id, x.location_id, x.n AS quantity, "
+        "x.costed + x.uncosted * COALESCE(i.unit_cost, 0) AS value FROM ("
+        f"SELECT u.item AS item_id, {uloc} AS location_id, COUNT(*) AS n, "
+        "COALESCE(SUM(u.purchase_cost), 0) AS costed, "
+        "SUM(CASE WHEN u.purchase_cost IS NULL THEN 1 ELSE 0 END) AS uncosted FROM unit u "
+        f"WHERE u.collapsed = {{}} AND u.status IN {ON_HAND} AND {ucond} "
+        f"GROUP BY u.item{ugroup}) x JOIN item i ON i.id = x.item_id WHERE {icond}"
+        + _ON_LOAN_TODAY.format(
             items=icond, everywhere="1 = 1" if scope.location_ids is None else "1 = 0"),
-        *iargs, *sargs, *iargs, *uargs, False, *iargs)
+        *iargs, *sargs, False, *uargs, *iargs, *iargs)
 
 
 # Quantities lent are still ours: valued as "on loan" (no location), where nothing narrows

@@ -113,7 +113,7 @@ async def stock_value(f: ReportFilter, *, as_of: dt.date | None = None,
         raise InvalidInput("by must be item, category or location", field="by")
     scope = await scope_of(f)
     if as_of is None:
-        lines = await reports_repo.value_today(scope)
+        lines = await reports_repo.value_today(scope, by_location=by == "location")
     else:
         moment = _day_start(as_of + dt.timedelta(days=1))
         lines = await reports_repo.counts_as_of(scope, moment)
