@@ -169,3 +169,18 @@ def test_maintenance_an_item_rule_covers_its_units_and_the_clock_makes_it_overdu
         (lab["one"], "overdue", "2026-12-01"), (lab["two"], "overdue", "2026-12-01")}
     ok(manager.patch(f"{M}/rules/{rule['id']}", json={"active": False}))
     assert ok(operator.get(f"{M}/due"))["schedule"] == []
+
+
+def test_maintenance_verify_rebuilds_in_repair_from_the_service_events_and_one_at_a_time(
+        operator, admin, lab):
+    first, second = plan(operator, lab["one"], "repair"), plan(operator, lab["one"], "cleaning")
+    ok(operator.post(f"{M}/records/{first['id']}/start"))
+    assert ok(admin.get("/api/v1/admin/verify")) == {"ok": True, "problems": []}
+    busy = problem(operator.post(f"{M}/records/{second['id']}/start"), 409)
+    assert "in repair" in busy["detail"] and busy["field"] == "unit"
+    ok(operator.post(f"{M}/records/{first['id']}/finish", json={"outcome": "done"}))
+    ok(operator.post(f"{M}/records/{second['id']}/start"))
+    events = ok(operator.get(f"/api/v1/units/{lab['one']}/history"))["events"]
+    started = [e for e in events if e["kind"] == "service.started"]
+    assert len(started) == 2
+    assert ok(admin.get("/api/v1/admin/verify")) == {"ok": True, "problems": []}
