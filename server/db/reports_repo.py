@@ -96,7 +96,7 @@ async def value_today(scope: Scope, *, by_location: bool = True) -> list[dict[st
     icond, iargs = _items(scope)
     scond, sargs = _places(scope, "s.location")
     ucond, uargs = _places(scope, "u.location")
-    uloc = "u.location" if by_location else "NULL"
+    uloc = "u.location" if by_location else "CAST(NULL AS INTEGER)"
     ugroup = ", u.location" if by_location else ""
     return await fetch(
         "SELECT s.item AS item_id, s.location AS location_id, SUM(s.quantity) AS quantity, "
