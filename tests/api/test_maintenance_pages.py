@@ -38,3 +38,38 @@ def test_maintenance_the_unit_page_and_the_maintenance_page_show_service(client,
     progress = listing.text[listing.text.index('id="in-progress"'):]
     assert tag in progress and "repair" in progress.lower()
     assert 'href="/maintenance"' in listing.text
+
+
+def csrf_of(html):
+    return re.search(r'name="csrf" value="([0-9a-f]+)"', html).group(1)
+
+
+def test_maintenance_an_operator_records_starts_and_finishes_a_service_on_the_unit_page(
+        client, manager):
+    bench = location(manager, "Bench")
+    drills = item(manager, tracking="serial", name="Drill")
+    (drill,) = units(manager, drills["id"], bench["tag"], serials=["D-1"])
+    tag = drill["tag"]
+    assert page_login(client, "operator").status_code == 303
+    token = csrf_of(client.get(f"/units/{tag}").text)
+
+    def post(**form):
+        return client.post(f"/units/{tag}/service", data={"csrf": token, **form},
+                           follow_redirects=False)
+
+    bad = post(step="plan", kind="polish")
+    assert bad.status_code == 422 and "kind must be one of" in bad.text
+    assert post(step="plan", kind="repair", vendor="Fix Co", start_now="on"
+                ).status_code == 303
+    assert ok(manager.get(f"/api/v1/units/{tag}"))["status"] == "in_repair"
+    (record,) = ok(manager.get(f"{M}/units/{tag}/records"))["records"]
+    page = client.get(f"/units/{tag}").text
+    assert f'name="record" value="{record["id"]}"' in page and 'value="done"' in page
+    assert post(step="done", record=str(record["id"]), cost="80",
+                under_warranty="on").status_code == 303
+    finished = ok(manager.get(f"{M}/records/{record['id']}"))
+    assert finished["state"] == "done" and finished["cost"] == "80.00"
+    assert finished["under_warranty"] is True
+    assert ok(manager.get(f"/api/v1/units/{tag}"))["status"] == "available"
+    again = post(step="cancelled", record=str(record["id"]))
+    assert again.status_code == 422 and "not edited" in again.text

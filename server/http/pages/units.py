@@ -15,6 +15,7 @@ from server.domain.errors import DomainError
 from server.domain.units import TRANSITIONS
 from server.http import present
 from server.http.auth import MANAGE, OPERATE, VIEW
+from server.http.pages import service_forms
 from server.http.pages.common import (
     Failed,
     PageBase,
@@ -155,6 +156,13 @@ class UnitPages(PageBase):
             return "Condition saved."
 
         return await self._act(request, tag, "condition", work)
+
+    @post("/units/{tag:str}/service", opt=OPERATE)
+    async def service_form(self, request: Req, tag: str) -> Redirect | Template:
+        async def work(form: dict[str, str]) -> str:
+            return await service_forms.apply(actor_of(request), tag, form)
+
+        return await self._act(request, tag, "service", work)
 
     @post("/units/{tag:str}/edit", opt=MANAGE)
     async def edit(self, request: Req, tag: str) -> Redirect | Template:
