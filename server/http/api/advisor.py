@@ -17,6 +17,7 @@ from server.domain.errors import InvalidInput
 from server.domain.reports import ReportFilter, parse_filter
 from server.http.auth import MANAGE, VIEW
 from server.http.downloads import download, file_download
+from server.http.openapi import problems
 from server.http.paging import Limit, Offset, Req, actor_of
 from server.http.schemas import In
 from server.services import advisor, advisor_plan
@@ -194,7 +195,7 @@ class AdvisorController(Controller):
                            high_value=str(advisor.high_value()))
         return Response(page)
 
-    @get("/items/{item_id:int}/advice", opt=VIEW,
+    @get("/items/{item_id:int}/advice", opt=VIEW, responses=problems(409),
          summary="The tracking checklist of one item: six questions, evidence, recommendation")
     async def advice(self, item_id: int, start: str | None = None, end: str | None = None,
                      days: Annotated[int | None, Parameter(ge=1, le=advisor.MAX_DAYS)] = None,
@@ -202,7 +203,7 @@ class AdvisorController(Controller):
         f = read_filter(start=start, end=end, days=days)
         return advice_out(await advisor.item_advice(item_id, f))
 
-    @get("/items/{item_id:int}/conversion-plan", opt=VIEW,
+    @get("/items/{item_id:int}/conversion-plan", opt=VIEW, responses=problems(409),
          summary="What changing the item's tracking would do now (the advisor's suggestion "
          "unless tracking is given); a refusal is part of the answer")
     async def plan(self, item_id: int, tracking: str | None = None) -> PlanOut:
