@@ -60,18 +60,22 @@ def _scope(s: Scope, unit: str = "u", item: str = "i") -> tuple[str, list[Any], 
         s.category is not None
 
 
-def _period_rows() -> str:
-    """The custody rows of a period come from the covering index on (in_s, out_s, ...):
-    SQLite's planner would rather walk the item index for a GROUP BY item_id, which reads
-    every custody row of the history (3x slower on the benchmark's 2.4M events)."""
-    return "unit_custody c" if is_postgres() else "unit_custody c INDEXED BY unit_custody_in"
+def _period_rows(p: Period, where: str = "1 = 1") -> str:
+    """The custody rows touching the period as `c`: two index ranges (ended after the
+    start; still open) rather than one OR, which neither engine walks as a range
+    (PostgreSQL read every custody row of an item's history, SQLite's planner walked the
+    item index for a GROUP BY). `where` (on bare columns) is repeated in both branches:
+    pass its arguments twice."""
+    cols = "id, unit_id, item_id, person_id, out_s, in_s"
+    branch = f"SELECT {cols} FROM unit_custody WHERE out_s < {p.end_s} AND {where} AND "
+    return f"({branch}in_s > {p.start_s} UNION ALL {branch}in_s IS NULL) c"
 
 
-def _custody_from(s: Scope) -> tuple[str, str, list[Any]]:
+def _custody_from(p: Period, s: Scope) -> tuple[str, str, list[Any]]:
     cond, args, need_unit, need_item = _scope(s, unit="c")
     joins = (" JOIN unit u ON u.id = c.unit_id" if need_unit else "") + \
         (" JOIN item i ON i.id = c.item_id" if need_item else "")
-    return f"{_period_rows()}{joins}", cond, args
+    return f"{_period_rows(p)}{joins}", cond, args
 
 
 def _items_where(s: Scope) -> tuple[str, list[Any]]:
@@ -95,13 +99,13 @@ async def ranked_items(p: Period, s: Scope, limit: int, offset: int
                        ) -> tuple[list[dict[str, Any]], int]:
     """Items of the scope, most seconds out in the period first (every unit's, retired
     ones too), then by name: a page (id, sku, name, category, out_s) and the total."""
-    source, cond, args = _custody_from(s)
+    source, cond, args = _custody_from(p, s)
     where, item_args = _items_where(s)
     rows = await fetch(
         f"SELECT i.id, i.sku, i.name, i.category, COALESCE(o.out_s, 0) AS out_s, "
         f"COUNT(*) OVER () AS total FROM item i LEFT JOIN ("
         f"SELECT c.item_id, SUM({_overlap(p)}) AS out_s FROM {source} "
-        f"WHERE {_in_period(p)} AND {cond} GROUP BY c.item_id) o ON o.item_id = i.id "
+        f"WHERE {cond} GROUP BY c.item_id) o ON o.item_id = i.id "
         f"WHERE {where} ORDER BY COALESCE(o.out_s, 0) DESC, LOWER(i.name), i.id "
         f"LIMIT {{}} OFFSET {{}}", *args, *item_args, limit, offset)
     if rows or not offset:
@@ -118,8 +122,9 @@ async def custody_of_items(item_ids: list[int], p: Period, s: Scope) -> list[dic
     join = " JOIN unit u ON u.id = c.unit_id" if need_unit else ""
     marks = ", ".join("{}" for _ in item_ids)
     return await fetch(
-        f"SELECT c.unit_id, c.item_id, c.person_id, c.out_s, c.in_s FROM unit_custody c{join} "
-        f"WHERE c.item_id IN ({marks}) AND {_in_period(p)} AND {cond}", *item_ids, *args)
+        f"SELECT c.unit_id, c.item_id, c.person_id, c.out_s, c.in_s "
+        f"FROM {_period_rows(p, f'item_id IN ({marks})')}{join} WHERE {cond}",
+        *item_ids, *item_ids, *args)
 
 
 async def item_figures(item_ids: list[int], p: Period, s: Scope) -> dict[int, dict[str, int]]:
@@ -133,9 +138,9 @@ async def item_figures(item_ids: list[int], p: Period, s: Scope) -> dict[int, di
         f"SELECT c.item_id, SUM(CASE WHEN c.out_s >= {p.start_s} THEN 1 ELSE 0 END) "
         f"AS checkouts, COUNT(DISTINCT c.person_id) AS borrowers, "
         f"SUM(CASE WHEN {OWNED} THEN {_overlap(p)} ELSE 0 END) AS owned_out "
-        f"FROM unit_custody c JOIN unit u ON u.id = c.unit_id "
-        f"WHERE c.item_id IN ({marks}) AND {_in_period(p)} AND {cond} GROUP BY c.item_id",
-        False, *item_ids, *args)
+        f"FROM {_period_rows(p, f'item_id IN ({marks})')} JOIN unit u ON u.id = c.unit_id "
+        f"WHERE {cond} GROUP BY c.item_id",
+        False, *item_ids, *item_ids, *args)
     return {int(r["item_id"]): {"checkouts": int(r["checkouts"]),
                                 "borrowers": int(r["borrowers"]),
                                 "owned_out": int(r["owned_out"])} for r in rows}
@@ -152,13 +157,13 @@ async def peak_stretches(item_ids: list[int], p: Period, s: Scope
     cond, args, need_unit, _ = _scope(Scope(location_ids=s.location_ids))
     join = " JOIN unit u ON u.id = c.unit_id" if need_unit else ""
     marks = ", ".join("{}" for _ in item_ids)
-    where = f"c.item_id IN ({marks}) AND {_in_period(p)} AND {cond}"
+    rows_c = f"{_period_rows(p, f'item_id IN ({marks})')}{join}"
     rows = await fetch(
         f"WITH edges AS ("
         f"SELECT c.item_id, {_greatest()}(c.out_s, {p.start_s}) AS t, 1 AS d "
-        f"FROM unit_custody c{join} WHERE {where} "
-        f"UNION ALL SELECT c.item_id, c.in_s AS t, -1 AS d FROM unit_custody c{join} "
-        f"WHERE {where} AND c.in_s < {p.end_s}), "
+        f"FROM {rows_c} WHERE {cond} "
+        f"UNION ALL SELECT c.item_id, c.in_s AS t, -1 AS d FROM {rows_c} "
+        f"WHERE {cond} AND c.in_s < {p.end_s}), "
         f"run AS (SELECT item_id, t, SUM(d) OVER w AS n, "
         f"LEAD(t, 1, {p.end_s}) OVER w AS next_t FROM edges "
         f"WINDOW w AS (PARTITION BY item_id ORDER BY t, d ROWS UNBOUNDED PRECEDING)), "
@@ -166,7 +171,7 @@ async def peak_stretches(item_ids: list[int], p: Period, s: Scope
         f"OVER (PARTITION BY item_id) AS most FROM run) "
         f"SELECT item_id, t, next_t, n FROM ranked WHERE n = most AND next_t > t AND n > 0 "
         f"ORDER BY item_id, t",
-        *item_ids, *args, *item_ids, *args)
+        *item_ids, *item_ids, *args, *item_ids, *item_ids, *args)
     out: dict[int, list[tuple[int, int, int]]] = {}
     for r in rows:
         out.setdefault(int(r["item_id"]), []).append((int(r["t"]), int(r["next_t"]), int(r["n"])))
@@ -220,14 +225,14 @@ async def units_by_out(p: Period, s: Scope, limit: int, offset: int
     """Units out at some moment of the period, most time out first: a page (unit_id,
     out_s, checkouts, borrowers) and the total. The ranking groups every custody row of
     the period; the counts are then read for the page's units only."""
-    source, cond, args = _custody_from(s)
+    source, cond, args = _custody_from(p, s)
     ranked = await fetch(
         f"SELECT c.unit_id, SUM({_overlap(p)}) AS out_s, COUNT(*) OVER () AS total "
-        f"FROM {source} WHERE {_in_period(p)} AND {cond} GROUP BY c.unit_id "
+        f"FROM {source} WHERE {cond} GROUP BY c.unit_id "
         f"ORDER BY out_s DESC, c.unit_id LIMIT {{}} OFFSET {{}}", *args, limit, offset)
     if not ranked:
         total = await fetch(f"SELECT COUNT(DISTINCT c.unit_id) AS n FROM {source} "
-                            f"WHERE {_in_period(p)} AND {cond}", *args) if offset else []
+                            f"WHERE {cond}", *args) if offset else []
         return [], int(total[0]["n"]) if total else 0
     counts = await _counts([int(r["unit_id"]) for r in ranked], p)
     return [{**r, **counts[int(r["unit_id"])]} for r in ranked], int(ranked[0]["total"])
@@ -238,11 +243,12 @@ async def _counts(unit_ids: list[int], p: Period) -> dict[int, dict[str, int]]:
     out: dict[int, dict[str, int]] = {u: {"checkouts": 0, "borrowers": 0} for u in unit_ids}
     for start in range(0, len(unit_ids), 500):
         chunk = unit_ids[start:start + 500]
+        marks = ", ".join("{}" for _ in chunk)
         rows = await fetch(
             f"SELECT c.unit_id, SUM(CASE WHEN c.out_s >= {p.start_s} THEN 1 ELSE 0 END) "
-            f"AS checkouts, COUNT(DISTINCT c.person_id) AS borrowers FROM unit_custody c "
-            f"WHERE c.unit_id IN ({', '.join('{}' for _ in chunk)}) AND {_in_period(p)} "
-            f"GROUP BY c.unit_id", *chunk)
+            f"AS checkouts, COUNT(DISTINCT c.person_id) AS borrowers FROM "
+            f"{_period_rows(p, f'unit_id IN ({marks})')} GROUP BY c.unit_id",
+            *chunk, *chunk)
         for r in rows:
             out[int(r["unit_id"])] = {"checkouts": int(r["checkouts"]),
                                       "borrowers": int(r["borrowers"])}
@@ -251,18 +257,27 @@ async def _counts(unit_ids: list[int], p: Period) -> dict[int, dict[str, int]]:
 
 async def always_out(p: Period, s: Scope, share: float, limit: int
                      ) -> tuple[list[dict[str, Any]], int]:
-    """Units out at least `share` of the part of the period they existed in."""
-    source, cond, args = _custody_from(s)
-    life = f"({p.end_s} - {_greatest()}(MIN(a.created_s), {p.start_s}))"
-    need = f"{share} * {life} AND {life} >= {always_out_min_life(p)}"
+    """Units out at least `share` of the part of the period they existed in (and that
+    part at least always_out_min_life). The period's custody is summed per unit once;
+    only units out `share` of the whole period, or added during it (an index range), are
+    then looked up for their creation: joining every unit's row cost PostgreSQL a scan
+    of unit_activity."""
+    source, cond, args = _custody_from(p, s)
+    life = f"({p.end_s} - {_greatest()}(a.created_s, {p.start_s}))"
     rows = await fetch(
-        f"SELECT c.unit_id, SUM({_overlap(p)}) AS out_s, "
-        f"SUM(CASE WHEN c.out_s >= {p.start_s} THEN 1 ELSE 0 END) AS checkouts, "
-        f"COUNT(DISTINCT c.person_id) AS borrowers, COUNT(*) OVER () AS total "
-        f"FROM {source} JOIN unit_activity a ON a.unit_id = c.unit_id "
-        f"WHERE {_in_period(p)} AND {cond} GROUP BY c.unit_id HAVING SUM({_overlap(p)}) >= {need} "
-        f"ORDER BY out_s DESC, c.unit_id LIMIT {{}}", *args, limit)
-    return rows, int(rows[0]["total"]) if rows else 0
+        f"WITH g AS MATERIALIZED (SELECT c.unit_id, SUM({_overlap(p)}) AS out_s "
+        f"FROM {source} WHERE {cond} GROUP BY c.unit_id), "
+        f"k AS (SELECT unit_id, out_s FROM g WHERE out_s >= {share * (p.end_s - p.start_s)} "
+        f"UNION SELECT g.unit_id, g.out_s FROM g JOIN unit_activity n "
+        f"ON n.unit_id = g.unit_id WHERE n.created_s > {p.start_s}) "
+        f"SELECT k.unit_id, k.out_s, COUNT(*) OVER () AS total FROM k "
+        f"JOIN unit_activity a ON a.unit_id = k.unit_id "
+        f"WHERE k.out_s >= {share} * {life} AND {life} >= {always_out_min_life(p)} "
+        f"ORDER BY k.out_s DESC, k.unit_id LIMIT {{}}", *args, limit)
+    if not rows:
+        return [], 0
+    counts = await _counts([int(r["unit_id"]) for r in rows], p)
+    return [{**r, **counts[int(r["unit_id"])]} for r in rows], int(rows[0]["total"])
 
 
 async def never_moved(p: Period, s: Scope, limit: int) -> list[dict[str, Any]]:

@@ -53,6 +53,7 @@ def tables(id_type: str) -> list[str]:
             seen_s BIGINT NOT NULL)""",
         "CREATE INDEX unit_activity_moved ON unit_activity (moved_s)",
         "CREATE INDEX unit_activity_item ON unit_activity (item_id, created_s)",
+        "CREATE INDEX unit_activity_created ON unit_activity (created_s)",
     ]
 
 
