@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
+import re
 import tempfile
 import time
 from collections.abc import Callable
@@ -285,7 +286,7 @@ async def rejected_csv(actor: Actor, run_id: int) -> tuple[str, str]:
         said = f"{p['column']}: {p['reason']}" if p["column"] else p["reason"]
         reasons[p["row"]] = f"{reasons[p['row']]}; {said}" if p["row"] in reasons else said
     path = run["stored_file"]
-    name = Path(run["file_name"]).stem or "import"
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", Path(run["file_name"]).stem).strip("-.") or "import"
     if not path or not Path(path).exists():
         raise Conflict("the uploaded file of this import is no longer kept", code="gone")
     options = Options(**run["options"])
