@@ -62,6 +62,9 @@ def item_where(f: ItemFilter) -> tuple[list[str], list[Any]]:
                      f"s.location IN ({marks})) OR i.id IN (SELECT u.item FROM unit u WHERE "
                      f"u.collapsed = {{}} AND u.location IN ({marks})))")
         args += [*f.location_ids, False, *f.location_ids]
+    if f.item_ids is not None:  # the tracking advisor's suggestions
+        where.append(f"i.id IN ({_marks(f.item_ids)})")
+        args += f.item_ids
     if f.low_stock:
         where.append("i.reorder_point IS NOT NULL")
     return where, args

@@ -95,3 +95,20 @@ def test_a_viewer_sees_the_plan_but_no_form(client, admin):
     text = client.get(f"/items/{laptops['id']}/conversion-plan").text
     assert "What would change" in text and "Change tracking</button>" not in text
     assert "A manager can apply this change." in text
+
+
+def test_the_catalogs_export_link_keeps_the_advisor_filter(client, admin):
+    shelf = f.location(admin)
+    laptops = f.item(admin, name="Laptop", unit_cost="2000")
+    f.receive(admin, laptops["id"], shelf["tag"], 4)
+    ties = f.item(admin, name="Cable ties", unit_cost="0.05")
+    f.receive(admin, ties["id"], shelf["tag"], 400)
+    login(client, "viewer")
+    text = client.get("/items", params={"advice": "change"}).text
+    link = re.search(r'href="(/exports/items\?[^"]*)"', text).group(1).replace("&amp;", "&")
+    assert "advice=change" in link
+    lines = client.get(link).content.decode("utf-8-sig").strip().splitlines()
+    assert len(lines) == 2 and laptops["sku"] in lines[1]
+    got = admin.get("/api/v1/exports/items", params={"advice": "change"})
+    assert got.status_code == 200
+    assert len(got.content.decode("utf-8-sig").strip().splitlines()) == 2

@@ -19,6 +19,7 @@ from server.db.exports_repo import LocationFilter, PersonFilter, StockFilter
 from server.db.items_repo import ItemFilter
 from server.db.units_repo import UnitFilter
 from server.domain.errors import InvalidInput
+from server.http.api.catalog import advised_ids
 from server.http.auth import MANAGE, VIEW
 from server.http.downloads import JSONL_MEDIA, download, file_download
 from server.http.openapi import files
@@ -26,7 +27,7 @@ from server.services import exports, ledger_export, lookup
 from server.services.spreadsheets import CSV_MEDIA, XLSX_MEDIA
 
 FILTERS = {
-    "items": ("tracking", "category", "q", "location", "archived", "low_stock"),
+    "items": ("tracking", "category", "q", "location", "archived", "low_stock", "advice"),
     "units": ("item", "status", "condition", "location", "custodian", "q",
               "include_collapsed"),
     "stock": ("item", "location", "lot", "include_zero"),
@@ -59,7 +60,8 @@ async def export_filter(kind: str, given: dict[str, Any]) -> exports.Filter:
         return ItemFilter(
             tracking=tracking, category=p.get("category"), q=p.get("q"),
             location_ids=await _subtree(p["location"]) if "location" in p else None,
-            archived=p.get("archived", False), low_stock=bool(p.get("low_stock")))
+            archived=p.get("archived", False), low_stock=bool(p.get("low_stock")),
+            item_ids=await advised_ids(p.get("advice")))
     if kind == "units":
         return UnitFilter(
             item_id=await _item(p["item"]) if "item" in p else None,
@@ -107,13 +109,14 @@ class ExportController(Controller):
         include_collapsed: bool | None = None, lot: int | None = None,
         include_zero: bool | None = None, parent: str | None = None,
         roots: bool | None = None, active: bool | None = None,
+        advice: str | None = None,
     ) -> Stream:
         given = {"tracking": tracking, "category": category, "q": q, "location": location,
                  "archived": archived, "low_stock": low_stock, "item": item,
                  "status": status, "condition": condition, "custodian": custodian,
                  "include_collapsed": include_collapsed, "lot": lot,
                  "include_zero": include_zero, "parent": parent, "roots": roots,
-                 "active": active}
+                 "active": active, "advice": advice}
         return await export_response(kind, format, given)
 
     @get("/events/export.jsonl", opt=MANAGE | files(JSONL_MEDIA),

@@ -17,11 +17,11 @@ class ExportPages(PageBase):
     async def export(
         self, kind: str, format: str = "csv",
         tracking: str | None = None, category: str | None = None, q: str | None = None,
-        location: str | None = None, item: str | None = None,
+        location: str | None = None, item: str | None = None, advice: str | None = None,
     ) -> Stream:
         """The pages link with the filters they have: the catalog (q, tracking, category,
-        location), an item's units and stock (item), a location's (location), people (q).
+        location, advice), an item's units and stock (item), a location's (location), people (q).
         Empty values are filters not in use."""
         given = {"tracking": tracking, "category": category, "q": q, "location": location,
-                 "item": item}
+                 "item": item, "advice": advice}
         return await export_response(kind, format, {k: v or None for k, v in given.items()})
