@@ -86,9 +86,13 @@ async def add_rule(actor: Actor, kind: str, *, item_id: int | None = None,
 
 
 def _rule_event(rule_id: int, item_id: int | None, unit_id: int | None,
-                values: dict[str, Any]) -> EventDraft:
-    shown = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in values.items()
-             if k not in ("item", "unit")}
+                values: dict[str, Any], before: dict[str, Any] | None = None) -> EventDraft:
+    """details.changes as unit.updated has them, {field: [before, after]}, which the
+    history timeline shows."""
+    def show(v: Any) -> Any:
+        return v.isoformat() if isinstance(v, dt.date) else v
+    shown = {k: [show((before or {}).get(k)), show(v)] for k, v in values.items()
+             if k not in ("item", "unit") and (v is not None or before is not None)}
     return EventDraft(kind=EventKind.SERVICE_RULE_SET, item_id=item_id, unit_id=unit_id,
                       details={"rule": rule_id, "changes": shown})
 
@@ -103,7 +107,8 @@ async def update_rule(actor: Actor, rule_id: int, changes: dict[str, Any]) -> in
             return None
         _check({**row, **diff})
         await maintenance_repo.save_rule(row, diff)
-        return await ledger.record(actor, _rule_event(rule_id, row["item"], row["unit"], diff))
+        return await ledger.record(actor, _rule_event(rule_id, row["item"], row["unit"],
+                                                      diff, row))
 
 
 async def rule(rule_id: int) -> dict[str, Any]:
