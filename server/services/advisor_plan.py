@@ -167,4 +167,5 @@ async def apply(actor: Actor, item_id: int, target: str, *, confirm: bool,
         actor, item_id, target, on_checked_out=on_checked_out))
     made = await advisor_repo.tags_after(item_id, before) if result["units_created"] else None
     result["new_tags"] = None if made is None else {"first": made[0], "last": made[1]}
+    result["sku"] = (await items_repo.get(item_id)).sku
     return result

@@ -242,7 +242,8 @@ def test_plan_then_apply_makes_units_with_tags_to_print(manager, operator):
     made = ok(manager.get("/api/v1/units", params={"item": str(laptops["id"])}))["units"]
     assert sorted(u["tag"] for u in made)[0] == done["new_tags"]["first"]
     assert sorted(u["tag"] for u in made)[-1] == done["new_tags"]["last"]
-    assert "first=" in done["labels_url"]
+    assert done["labels_url"].startswith(f"/labels?item={laptops['sku']}&first=")
+    assert manager.get(done["labels_url"]).status_code == 200
     assert ok(manager.get(f"/api/v1/items/{laptops['id']}"))["count"] == 3
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import AsyncIterator
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Response, get, post
 from litestar.params import JSONBody, Parameter
@@ -223,11 +224,12 @@ def apply_out(item_id: int, target: str, result: dict[str, Any]) -> ApplyOut:
                     units_restored=result["units_restored"],
                     units_collapsed=result["units_collapsed"],
                     units_checked_in=result["units_checked_in"], new_tags=tags,
-                    labels_url=None if not tags else labels_url(item_id, tags))
+                    labels_url=None if not tags else labels_url(result["sku"], tags))
 
 
-def labels_url(item_id: int, tags: dict[str, str]) -> str:
-    return f"/items/{item_id}?first={tags['first']}&last={tags['last']}#added-labels"
+def labels_url(sku: str, tags: dict[str, str]) -> str:
+    """The labels page with the new units' tags (the existing labels pages print them)."""
+    return "/labels?" + urlencode({"item": sku, "first": tags["first"], "last": tags["last"]})
 
 
 def plan_out(p: advisor_plan.Plan) -> PlanOut:
