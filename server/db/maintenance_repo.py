@@ -140,11 +140,16 @@ async def checkouts_since(unit_id: int, since: dt.datetime) -> int:
     return int(rows[0]["n"])
 
 
-async def scheduled_units(limit: int = 2000) -> list[dict[str, Any]]:
+SCHEDULED_LIMIT = 2000
+
+
+async def scheduled_units() -> list[dict[str, Any]]:
     """Every (active rule, live unit) pair: a unit's own rules and its item's, with the
-    unit's tag and status."""
+    unit's tag and status; at most SCHEDULED_LIMIT + 1 rows (the caller says when there are
+    more)."""
     rows = await fetch(
         "SELECT s.*, u.id AS unit_id, u.tag AS unit_tag, u.status AS unit_status "
         "FROM service_rule s JOIN unit u ON (u.id = s.unit OR u.item = s.item) "
-        f"WHERE s.active = TRUE AND {_LIVE_UNIT} ORDER BY s.id, u.id LIMIT {{}}", limit)
+        f"WHERE s.active = TRUE AND {_LIVE_UNIT} ORDER BY s.id, u.id LIMIT {{}}",
+        SCHEDULED_LIMIT + 1)
     return [_rule(r) for r in rows]

@@ -147,15 +147,20 @@ async def rules_of(*, item_id: int | None = None, unit_tag: str | None = None
     return await maintenance_repo.rules_for(item_id=item_id)
 
 
-async def due_list(actor: Actor | None, *, include_ok: bool = False) -> list[dict[str, Any]]:
-    """Units that are due soon, due or overdue on a rule, the most pressing first."""
+async def due_list(actor: Actor | None, *, include_ok: bool = False
+                   ) -> tuple[list[dict[str, Any]], bool]:
+    """Units that are due soon, due or overdue on a rule, the most pressing first, and
+    whether the (rule, unit) pairs looked at were cut at SCHEDULED_LIMIT (said, never
+    silent: each pair costs two queries today; set-based SQL is the next step)."""
     today = today_for(actor)
     out = []
-    for row in await maintenance_repo.scheduled_units():
+    pairs = await maintenance_repo.scheduled_units()
+    cut = len(pairs) > maintenance_repo.SCHEDULED_LIMIT
+    for row in pairs[:maintenance_repo.SCHEDULED_LIMIT]:
         standing = await _standing(row, row["unit_id"], today)
         if include_ok or standing["state"] != m.DueState.OK.value:
             out.append({**standing, "unit": row["unit_tag"], "unit_status": row["unit_status"]})
     order = [s.value for s in (m.DueState.OVERDUE, m.DueState.DUE, m.DueState.DUE_SOON,
                                m.DueState.OK)]
     out.sort(key=lambda r: (order.index(r["state"]), r["due_on"] or dt.date.max, r["unit"]))
-    return out
+    return out, cut

@@ -184,3 +184,16 @@ def test_maintenance_verify_rebuilds_in_repair_from_the_service_events_and_one_a
     started = [e for e in events if e["kind"] == "service.started"]
     assert len(started) == 2
     assert ok(admin.get("/api/v1/admin/verify")) == {"ok": True, "problems": []}
+
+
+def test_maintenance_the_due_list_says_when_it_looked_at_part_of_the_schedules_only(
+        operator, manager, lab, monkeypatch):
+    from server.db import maintenance_repo
+
+    ok(manager.post(f"{M}/rules", json={"kind": "cleaning", "item": lab["item"]["id"],
+                                        "every_uses": 5}), 201)
+    full = ok(operator.get(f"{M}/due", params={"all": "true"}))
+    assert len(full["schedule"]) == 2 and full["truncated"] is False
+    monkeypatch.setattr(maintenance_repo, "SCHEDULED_LIMIT", 1)
+    cut = ok(operator.get(f"{M}/due", params={"all": "true"}))
+    assert len(cut["schedule"]) == 1 and cut["truncated"] is True

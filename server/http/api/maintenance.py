@@ -131,6 +131,7 @@ class Standing(Struct):
 
 class StandingList(Struct):
     schedule: list[Standing]
+    truncated: bool = False  # the due list looked at its first 2,000 (rule, unit) pairs only
 
 
 def _stamp(value: Any) -> dt.datetime | None:
@@ -237,8 +238,8 @@ class MaintenanceController(Controller):
     @get("/due", opt=VIEW, summary="Units due soon, due or overdue on a rule, most pressing "
          "first", description="`all=true` lists every (rule, unit) pair, those not due too.")
     async def due(self, request: Req, all: bool = False) -> StandingList:
-        rows = await rules.due_list(actor_of(request), include_ok=all)
-        return StandingList([standing_out(r) for r in rows])
+        rows, cut = await rules.due_list(actor_of(request), include_ok=all)
+        return StandingList([standing_out(r) for r in rows], truncated=cut)
 
     @post("/rules", opt=MANAGE, status_code=201,
           summary="Add a schedule rule on an item (all its units) or on one unit")

@@ -16,7 +16,7 @@ from server.services import maintenance_rules
 class MaintenancePages(PageBase):
     @get("/maintenance", opt=VIEW)
     async def maintenance(self, request: Req) -> Template:
-        due = await maintenance_rules.due_list(actor_of(request))
-        return page(request, "maintenance.html", due=due,
+        due, truncated = await maintenance_rules.due_list(actor_of(request))
+        return page(request, "maintenance.html", due=due, truncated=truncated,
                     overdue=sum(1 for r in due if r["state"] in ("overdue", "due")),
                     in_progress=await service.in_progress())
