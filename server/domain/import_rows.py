@@ -13,7 +13,7 @@ from typing import Any
 
 from server.domain.barcodes import normalize_gtin
 from server.domain.errors import DomainError
-from server.domain.fields import check_length
+from server.domain.fields import check_length, max_chars
 from server.domain.import_plan import (
     Change,
     Ids,
@@ -53,6 +53,7 @@ UNIT_FIELDS = ("serial", "location_id", "custodian_id", "status", "condition", "
                "purchase_cost", "warranty_end", "custom")
 CONVERT = ("change the item's tracking first with Convert on the item's page "
            "(POST /api/v1/items/{id}/convert), which moves its counts and units")
+SERIAL_CHARS = max_chars("serial") or 100
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -71,6 +72,8 @@ class Planner:
         self.item_raw: dict[str, tuple[Any, ...]] = {}  # sku key -> its first row's cells
         self.path_cache: dict[tuple[str, ...], Ref] = {}  # a location's path -> its id
         self.custom_keys = [k for k in headers if k.startswith("custom:")]
+        self.skus_seen: set[Any] = set()
+        self.defs: dict[tuple[Any, ...], dict[str, Any]] = {}  # an item's fields by key
         self.new_paths: dict[tuple[Ref | None, str], Ref] = {}
         self.lots: dict[tuple[Ref, str], Ref] = {}
         self.keys: dict[tuple[str, Any], int] = {}  # a record's key -> first row
@@ -175,8 +178,12 @@ class Planner:
         text = values.get("sku")
         if not text:
             raise RowError(self._col("sku"), "a SKU is needed to find or create the item")
+        if text in self.skus_seen:  # checked on an earlier row
+            return str(text).strip()
         try:
-            return check_sku(str(text))
+            checked = check_sku(str(text))
+            self.skus_seen.add(text)
+            return checked
         except DomainError as e:
             raise refuse(self._col("sku"), e) from None
 
@@ -396,7 +403,11 @@ class Planner:
 
     def _custom_values(self, item: Item, values: Mapping[str, Any]) -> dict[str, Any]:
         """The row's custom field cells typed by the item's own definitions."""
-        defs = {d.key: d for d in item.custom_fields}
+        if not self.custom_keys:
+            return {}
+        defs = self.defs.get(item.custom_fields)
+        if defs is None:
+            defs = self.defs[item.custom_fields] = {d.key: d for d in item.custom_fields}
         out: dict[str, Any] = {}
         for name in self.custom_keys:
             value = values.get(name)
@@ -418,9 +429,11 @@ class Planner:
         return self._col(f"custom:{key}")
 
     def _serial(self, values: Mapping[str, Any]) -> str | None:
+        text = values.get("serial")
+        if isinstance(text, str) and text.isprintable() and len(text) <= SERIAL_CHARS:
+            return text.strip() or None  # what check_serial would answer, in C
         try:
-            return check_serial(None if values.get("serial") is None
-                                else str(values["serial"]))
+            return check_serial(None if text is None else str(text))
         except DomainError as e:
             raise refuse(self._col("serial"), e) from None
 
@@ -689,7 +702,7 @@ def _field_defs(value: Any) -> list[dict[str, Any]]:
 
 def _cost(value: Any, column: str) -> str:
     try:
-        amount = Decimal(str(value).strip())
+        amount = value if isinstance(value, Decimal) else Decimal(str(value).strip())
     except ArithmeticError:
         raise RowError(column, f"{column} must be a number") from None
     if not amount.is_finite() or amount < 0:
