@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from server.domain.errors import Conflict, InvalidInput
+from server.domain.timezones import format_date
 
 MAX_EVERY_DAYS = 36_600  # a century: anything longer is a typo
 MAX_EVERY_USES = 1_000_000
@@ -185,3 +186,20 @@ def due(rule: ScheduleRule, *, last_done: dt.date | None, uses_since: int, today
         if _SEVERITY[by_uses] > _SEVERITY[state]:
             state = by_uses  # overdue_since stays a date only the days can say
     return Due(state=state, due_on=due_on, uses_left=uses_left, overdue_since=since)
+
+
+def check_out_refusal(kind: ServiceKind, name: str, blocks: bool, standing: Due
+                      ) -> tuple[bool, str] | None:
+    """What a check-out meets on one rule: None when the rule is not due; else (refused,
+    words), refused when the rule blocks check-out and is overdue (by days or uses), a
+    warning otherwise ("calibration overdue since 3 May 2026"). For the scan and check-out
+    paths (not wired yet: see docs/maintenance.md)."""
+    if standing.state is DueState.OK:
+        return None
+    what = name.strip() or kind.value
+    if standing.state is DueState.OVERDUE:
+        when = (f" since {format_date(standing.overdue_since)}"
+                if standing.overdue_since else f" by {-(standing.uses_left or 0)} uses")
+        return blocks, f"{what} overdue{when}"
+    words = "due now" if standing.state is DueState.DUE else "due soon"
+    return False, f"{what} {words}"

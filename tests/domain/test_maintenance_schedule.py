@@ -186,3 +186,20 @@ def test_a_record_reaches_done_or_failed_only_through_in_progress_and_never_leav
 def test_a_done_record_is_not_edited() -> None:
     with pytest.raises(Conflict, match="finished and is not edited"):
         m.check_transition(ServiceState.DONE, ServiceState.IN_PROGRESS, record_id=4)
+
+
+def test_an_overdue_rule_that_blocks_refuses_a_check_out_and_others_only_warn() -> None:
+    rule = ScheduleRule(starts_on=START, every_days=30, every_uses=10, lead_days=5)
+    done = dt.date(2026, 4, 3)
+    late = m.due(rule, last_done=done, uses_since=0, today=dt.date(2026, 5, 9))
+    kind = m.ServiceKind.CALIBRATION
+    assert m.check_out_refusal(kind, "", True, late) == (
+        True, "calibration overdue since 3 May 2026")
+    assert m.check_out_refusal(kind, "Yearly cal", False, late) == (
+        False, "Yearly cal overdue since 3 May 2026")
+    by_uses = m.due(rule, last_done=done, uses_since=12, today=done)
+    assert m.check_out_refusal(kind, "", True, by_uses) == (True, "calibration overdue by 2 uses")
+    soon = m.due(rule, last_done=done, uses_since=0, today=dt.date(2026, 4, 30))
+    assert m.check_out_refusal(kind, "", True, soon) == (False, "calibration due soon")
+    fine = m.due(rule, last_done=done, uses_since=0, today=done)
+    assert m.check_out_refusal(kind, "", True, fine) is None
