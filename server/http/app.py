@@ -54,16 +54,16 @@ from server.http.api import (
     places as api_places,
 )
 from server.http.api import (
-    scans as api_scans,
-)
-from server.http.api import (
-    stock as api_stock,
-)
-from server.http.api import (
     reports as api_reports,
 )
 from server.http.api import (
     reports_utilization as api_utilization,
+)
+from server.http.api import (
+    scans as api_scans,
+)
+from server.http.api import (
+    stock as api_stock,
 )
 from server.http.api import (
     units as api_units,
@@ -119,19 +119,19 @@ from server.http.pages import (
     places as pages_places,
 )
 from server.http.pages import (
-    search as pages_search,
+    reports as pages_reports,
 )
 from server.http.pages import (
-    reports as pages_reports,
+    reports_utilization as pages_utilization,
+)
+from server.http.pages import (
+    search as pages_search,
 )
 from server.http.pages import (
     timeline as pages_timeline,
 )
 from server.http.pages import (
     units as pages_units,
-)
-from server.http.pages import (
-    reports_utilization as pages_utilization,
 )
 from server.http.pages.common import app_http_error, app_server_error
 from server.http.pages.login import HealthController, PageController
