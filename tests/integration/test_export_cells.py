@@ -3,6 +3,7 @@ strings in XLSX, and what an import reads back is what was exported."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import io
@@ -16,9 +17,11 @@ from openpyxl.utils.escape import unescape
 from python_calamine import CalamineWorkbook
 
 from server.domain.cells import restore
-from server.domain.errors import InvalidInput
+from server.domain.errors import Busy, InvalidInput
+from server.http.downloads import disposition
 from server.services import spreadsheets
 from server.services.spreadsheets import write_csv, write_xlsx
+from tests.sync import run_sync
 
 DANGEROUS = ['=HYPERLINK("http://evil.test","click")', "+1", "-2", "@x", "\tTAB", "\rCR",
              "'quoted", "=1+2", "@SUM(A1)"]
@@ -94,3 +97,38 @@ def test_export_any_text_survives_csv_and_restore(texts: list[str]) -> None:
     data = b"".join(write_csv([f"c{i}" for i in range(len(texts))], [texts]))
     row = read_csv(data)[1]
     assert [restore(c) for c in row] == texts
+
+
+def test_export_xlsx_builds_are_bounded() -> None:
+    """Beyond `at_once` running and `queue` waiting, a build is refused at once (503)."""
+    gate = spreadsheets._Gate(at_once=1, queue=1)
+
+    async def scenario() -> list[str]:
+        seen: list[str] = []
+        release = asyncio.Event()
+
+        async def hold(name: str) -> None:
+            async with gate.turn():
+                seen.append(name)
+                await release.wait()
+
+        first = asyncio.create_task(hold("first"))
+        second = asyncio.create_task(hold("second"))  # waits its turn
+        await asyncio.sleep(0)
+        with pytest.raises(Busy):
+            async with gate.turn():
+                pass
+        release.set()
+        await asyncio.gather(first, second)
+        async with gate.turn():  # free again
+            seen.append("third")
+        return seen
+
+    assert run_sync(scenario()) == ["first", "second", "third"]
+
+
+def test_export_download_names_keep_their_letters() -> None:
+    assert disposition("units.csv") == 'attachment; filename="units.csv"'
+    assert disposition("café «2026».xlsx") == (
+        "attachment; filename=\"caf_ __2026_.xlsx\"; "
+        "filename*=UTF-8''caf%C3%A9%20%C2%AB2026%C2%BB.xlsx")
