@@ -130,5 +130,5 @@ def test_export_xlsx_builds_are_bounded() -> None:
 def test_export_download_names_keep_their_letters() -> None:
     assert disposition("units.csv") == 'attachment; filename="units.csv"'
     assert disposition("café «2026».xlsx") == (
-        "attachment; filename=\"caf_ __2026_.xlsx\"; "
+        "attachment; filename=\"caf_ _2026_.xlsx\"; "
         "filename*=UTF-8''caf%C3%A9%20%C2%AB2026%C2%BB.xlsx")
