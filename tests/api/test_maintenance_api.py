@@ -197,3 +197,24 @@ def test_maintenance_the_due_list_says_when_it_looked_at_part_of_the_schedules_o
     monkeypatch.setattr(maintenance_repo, "SCHEDULED_LIMIT", 1)
     cut = ok(operator.get(f"{M}/due", params={"all": "true"}))
     assert len(cut["schedule"]) == 1 and cut["truncated"] is True
+
+
+def test_maintenance_the_schedule_follows_units_merged_into_a_count_and_restored(
+        operator, manager, lab):
+    ok(manager.post(f"{M}/rules", json={"kind": "inspection", "item": lab["item"]["id"],
+                                        "every_uses": 1}), 201)
+    ok(operator.post(f"/api/v1/units/{lab['one']}/check-out",
+                     json={"person": lab["dana"]["tag"]}))
+    ok(operator.post(f"/api/v1/units/{lab['one']}/check-in", json={}))
+    due = ok(operator.get(f"{M}/due"))["schedule"]
+    assert [(r["unit"], r["state"]) for r in due] == [(lab["one"], "due")]
+    ok(manager.post(f"/api/v1/items/{lab['item']['id']}/convert",
+                    json={"tracking": "quantity"}), 201)
+    assert ok(operator.get(f"{M}/due", params={"all": "true"}))["schedule"] == []
+    merged = problem(operator.post(f"{M}/records", json={"unit": lab["one"],
+                                                         "kind": "inspection"}), 409)
+    assert merged["code"] == "unit_not_live"
+    ok(manager.post(f"/api/v1/items/{lab['item']['id']}/convert",
+                    json={"tracking": "serial"}), 201)
+    back = ok(operator.get(f"{M}/due"))["schedule"]
+    assert [(r["unit"], r["state"]) for r in back] == [(lab["one"], "due")]
