@@ -54,6 +54,10 @@ def test_export_takes_the_lists_filters(manager: Any) -> None:
         ("Main warehouse > Stockroom > Shelf B3", "L-2026-01", "2027-03-31", "12")]
     items = rows_of(manager.get("/api/v1/exports/items", params={"tracking": "serial"}))
     assert [i["SKU"] for i in items] == ["DRILL-18V", "LAPTOP-14"]
+    manager.post("/api/v1/items", json={"sku": "GLOVES-M", "name": "Gloves",
+                                        "reorder_point": 5})
+    low = rows_of(manager.get("/api/v1/exports/items", params={"low_stock": "true"}))
+    assert [i["SKU"] for i in low] == ["GLOVES-M"], "45 zip ties are over their 10"
     people = rows_of(manager.get("/api/v1/exports/people", params={"q": "chlo"}))
     assert people == [{"Name": "Chloé Dupont", "Email": "chloe@example.com", "Badge code": ""}]
     locations = rows_of(manager.get("/api/v1/exports/locations"))
