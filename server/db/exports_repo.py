@@ -2,9 +2,10 @@
 that memory stays constant however many rows there are and no chunk costs more than the
 one before it (an OFFSET would rescan every skipped row).
 
-The filters are the list endpoints' (items_repo.ItemFilter, units_repo.UnitFilter, the
-stock, location and people parameters), spelt out again here as conditions on one query:
-the lists choose a page by sort order and OFFSET, an export walks ids."""
+The filters are the list endpoints': items and units share their lists' conditions
+(items_repo.item_where, units_repo.unit_where); the stock, location and people lists take
+a few parameters, spelt out again here as dataclasses. The lists choose a page by sort
+order and OFFSET, an export walks ids."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from server.db.engine import fetch
-from server.db.items_repo import COUNT_SQL, ItemFilter
+from server.db.items_repo import COUNT_SQL, ItemFilter, item_where
 from server.db.rows import load_json
-from server.db.units_repo import UnitFilter
+from server.db.units_repo import UnitFilter, unit_where
 
 CHUNK = 2000
 Chunks = AsyncIterator[list[dict[str, Any]]]
@@ -35,39 +36,6 @@ async def _walk(sql: str, args: list[Any], chunk: int, id_column: str = "id") ->
         if len(rows) < chunk:
             return
         last = int(rows[-1]["id"])
-
-
-def item_where(f: ItemFilter) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-    if f.tracking:
-        where.append("i.tracking = {}")
-        args.append(f.tracking)
-    if f.category:
-        where.append("i.category = {}")
-        args.append(f.category)
-    if f.archived is not None:
-        where.append("i.archived = {}")
-        args.append(f.archived)
-    if f.q:
-        text = f.q.strip()
-        like = f"%{text.lower()}%"
-        where.append("(LOWER(i.sku) LIKE {} OR LOWER(i.name) LIKE {} OR i.id IN "
-                     "(SELECT u.item FROM unit u WHERE u.tag = {} OR u.serial = {})"
-                     " OR i.id IN (SELECT b.item FROM item_barcode b WHERE b.gtin LIKE {}))")
-        args += [like, like, text.upper(), text, f"%{text}"]
-    if f.location_ids is not None:
-        marks = _marks(f.location_ids)
-        where.append(f"(i.id IN (SELECT s.item FROM stock s WHERE s.quantity <> 0 AND "
-                     f"s.location IN ({marks})) OR i.id IN (SELECT u.item FROM unit u WHERE "
-                     f"u.collapsed = {{}} AND u.location IN ({marks})))")
-        args += [*f.location_ids, False, *f.location_ids]
-    if f.item_ids is not None:  # the tracking advisor's suggestions
-        where.append(f"i.id IN ({_marks(f.item_ids)})")
-        args += f.item_ids
-    if f.low_stock:
-        where.append("i.reorder_point IS NOT NULL")
-    return where, args
 
 
 async def items(f: ItemFilter, chunk: int = CHUNK) -> Chunks:
@@ -102,28 +70,6 @@ async def items_by_id(ids: list[int]) -> dict[int, dict[str, Any]]:
     rows = await fetch(f"SELECT * FROM item WHERE id IN ({_marks(ids)})", *ids)
     await _add_barcodes(rows)
     return {r["id"]: r for r in rows}
-
-
-def unit_where(f: UnitFilter) -> tuple[list[str], list[Any]]:
-    where: list[str] = []
-    args: list[Any] = []
-    for column, value in (("u.item", f.item_id), ("u.status", f.status),
-                          ("u.condition", f.condition), ("u.custodian", f.custodian_id)):
-        if value is not None:
-            where.append(f"{column} = {{}}")
-            args.append(value)
-    if not f.include_collapsed:
-        where.append("u.collapsed = {}")
-        args.append(False)
-    if f.location_ids is not None:
-        where.append(f"u.location IN ({_marks(f.location_ids)})")
-        args += f.location_ids
-    if f.q:
-        text = f.q.strip()
-        where.append("(u.tag = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "
-                     "OR LOWER(i.name) LIKE {})")
-        args += [text.upper(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
-    return where, args
 
 
 UNITS_SQL = """

@@ -109,10 +109,9 @@ ELSE (SELECT COALESCE(SUM(s.quantity), 0) FROM stock s WHERE s.item = i.id) END 
 """
 
 
-async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
-                     offset: int) -> tuple[list[dict[str, Any]], int]:
-    """One page of items with their derived counts. The page's ids are chosen first, without
-    counts; the counts are then computed for those rows only (bench/bench_catalog.py)."""
+def item_where(f: ItemFilter) -> tuple[list[str], list[Any]]:
+    """The filter as SQL conditions on `item i` and their arguments (the list and the
+    export share it)."""
     where: list[str] = ["1 = 1"]
     args: list[Any] = []
     if f.tracking:
@@ -142,6 +141,14 @@ async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
         args += f.item_ids
     if f.low_stock:
         where.append("i.reorder_point IS NOT NULL")
+    return where, args
+
+
+async def list_items(f: ItemFilter, *, sort: str, descending: bool, limit: int,
+                     offset: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of items with their derived counts. The page's ids are chosen first, without
+    counts; the counts are then computed for those rows only (bench/bench_catalog.py)."""
+    where, args = item_where(f)
     cond = " AND ".join(where)
     order = ITEM_SORTS[sort] + (" DESC" if descending else " ASC") + ", i.id ASC"
     if f.low_stock:  # the filter needs every candidate's count: one pass

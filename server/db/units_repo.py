@@ -116,8 +116,9 @@ LEFT JOIN person p ON p.id = u.custodian LEFT JOIN lot lo ON lo.id = u.lot
 """
 
 
-async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
-                     offset: int) -> tuple[list[dict[str, Any]], int]:
+def unit_where(f: UnitFilter) -> tuple[list[str], list[Any]]:
+    """The filter as SQL conditions on `unit u JOIN item i` and their arguments (the list
+    and the export share it)."""
     where: list[str] = []
     args: list[Any] = []
     for column, value in (("u.item", f.item_id), ("u.status", f.status),
@@ -139,6 +140,12 @@ async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
         where.append("(u.tag = {} OR u.serial LIKE {} OR LOWER(i.sku) LIKE {} "
                      "OR LOWER(i.name) LIKE {})")
         args += [text.upper(), f"%{text}%", f"%{text.lower()}%", f"%{text.lower()}%"]
+    return where, args
+
+
+async def list_units(f: UnitFilter, *, sort: str, descending: bool, limit: int,
+                     offset: int) -> tuple[list[dict[str, Any]], int]:
+    where, args = unit_where(f)
     cond = " AND ".join(where) or "1 = 1"
     order = UNIT_SORTS[sort] + (" DESC" if descending else " ASC")
     total = await fetch(
