@@ -153,3 +153,11 @@ async def scheduled_units() -> list[dict[str, Any]]:
         f"WHERE s.active = TRUE AND {_LIVE_UNIT} ORDER BY s.id, u.id LIMIT {{}}",
         SCHEDULED_LIMIT + 1)
     return [_rule(r) for r in rows]
+
+
+async def open_service(unit_id: int) -> dict[str, Any] | None:
+    """The unit's service in progress, if any (one at a time: starting needs the unit out
+    of repair)."""
+    rows = await fetch("SELECT id, kind FROM service_record WHERE unit = {} "
+                       "AND state = 'in_progress' ORDER BY id LIMIT 1", unit_id)
+    return rows[0] if rows else None

@@ -179,6 +179,19 @@ async def finish_record(actor: Actor, record_id: int, outcome: str,
                                                  record_id, **details))
 
 
+async def ensure_not_in_service(unit: Unit, target: Status) -> None:
+    """A unit in repair for a service goes back by finishing or cancelling that service
+    (which records it), not by a plain status change (units.py asks before one)."""
+    if unit.status is not Status.IN_REPAIR or target in (Status.RETIRED, Status.LOST):
+        return
+    found = await maintenance_repo.open_service(unit.id)
+    if found is not None:
+        raise Conflict(f"unit {unit.tag} is in repair for service {found['id']} "
+                       f"({found['kind']}): finish or cancel that service",
+                       field="status", code="unit_in_service",
+                       details={"record": found["id"]})
+
+
 async def unit_records(tag: str) -> list[dict[str, Any]]:
     unit = await units_repo.get(tag=tag)
     return await maintenance_repo.records_of_unit(unit.id)

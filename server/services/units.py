@@ -20,6 +20,7 @@ from server.domain.serials import check_serial, plan_serials
 from server.domain.tags import TagKind
 from server.domain.units import Unit
 from server.domain.vocab import Condition, EventKind, Role, Status, Tracking
+from server.services import maintenance
 from server.services.due_dates import due_for
 from server.services.local_time import zone_of
 
@@ -202,6 +203,7 @@ async def set_status(actor: Actor, tag: str, status: str, note: str = "") -> int
     target = _enum(Status, status, "status")
 
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
+        await maintenance.ensure_not_in_service(unit, target)
         return rules.set_status(unit, target, note=note)
     return await _change(actor, tag, step)
 
@@ -212,6 +214,8 @@ async def act(actor: Actor, tag: str, action: str, note: str = "") -> int:
         raise InvalidInput(f"use the {action.replace('_', '-')} endpoint", field="action")
 
     async def step(unit: Unit) -> tuple[Unit, EventDraft]:
+        if action == "return_from_repair":
+            await maintenance.ensure_not_in_service(unit, Status.AVAILABLE)
         return rules.apply(unit, action, note=note)
     return await _change(actor, tag, step)
 

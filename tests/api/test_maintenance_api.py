@@ -218,3 +218,22 @@ def test_maintenance_the_schedule_follows_units_merged_into_a_count_and_restored
                     json={"tracking": "serial"}), 201)
     back = ok(operator.get(f"{M}/due"))["schedule"]
     assert [(r["unit"], r["state"]) for r in back] == [(lab["one"], "due")]
+
+
+def test_maintenance_a_unit_in_service_returns_by_finishing_the_service_not_by_a_status(
+        operator, manager, lab):
+    record = plan(operator, lab["one"], "repair")
+    ok(operator.post(f"{M}/records/{record['id']}/start"))
+    for answer in (operator.post(f"/api/v1/units/{lab['one']}/status",
+                                 json={"status": "available"}),
+                   operator.post(f"/api/v1/units/{lab['one']}/actions/return_from_repair",
+                                 json={})):
+        refused = problem(answer, 409)
+        assert refused["code"] == "unit_in_service"
+        assert f"service {record['id']}" in refused["detail"]
+    assert unit_status(operator, lab["one"]) == "in_repair"
+    ok(operator.post(f"{M}/records/{record['id']}/cancel", json={}))
+    assert unit_status(operator, lab["one"]) == "available"
+    # without a service, the plain status changes work as before
+    ok(operator.post(f"/api/v1/units/{lab['two']}/actions/send_to_repair", json={}), 201)
+    ok(operator.post(f"/api/v1/units/{lab['two']}/actions/return_from_repair", json={}), 201)
