@@ -65,6 +65,7 @@ def test_maintenance_an_operator_records_starts_and_finishes_a_service_on_the_un
     (record,) = ok(manager.get(f"{M}/units/{tag}/records"))["records"]
     page = client.get(f"/units/{tag}").text
     assert f'name="record" value="{record["id"]}"' in page and 'value="done"' in page
+    assert 'value="return_from_repair"' not in page  # it goes back by finishing the service
     assert post(step="done", record=str(record["id"]), cost="80",
                 under_warranty="on").status_code == 303
     finished = ok(manager.get(f"{M}/records/{record['id']}"))

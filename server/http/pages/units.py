@@ -61,6 +61,9 @@ class UnitPages(PageBase):
             for t in TRANSITIONS.values()
             if live and found.status in t.sources and t.action not in CUSTODY
         ]
+        service_log = await service.unit_records(found.tag)
+        if any(r["state"] == "in_progress" for r in service_log):  # it goes back by the service
+            actions = [a for a in actions if a != "return_from_repair"]
         return page(
             request,
             "unit.html",
@@ -73,7 +76,7 @@ class UnitPages(PageBase):
             locations=await location_choices(),
             people=await people_choices(),
             history=await timeline(limit=100, request=request, unit_id=found.id),
-            service_log=await service.unit_records(found.tag),
+            service_log=service_log,
             service_due=await maintenance_rules.unit_schedule(actor_of(request), found.tag),
             failed=fail,
             custom_names=[f"custom.{f.key}" for f in item.custom_fields],
