@@ -2,10 +2,10 @@
 that memory stays constant however many rows there are and no chunk costs more than the
 one before it (an OFFSET would rescan every skipped row).
 
-The filters are the list endpoints': items and units share their lists' conditions
-(items_repo.item_where, units_repo.unit_where); the stock, location and people lists take
-a few parameters, spelt out again here as dataclasses. The lists choose a page by sort
-order and OFFSET, an export walks ids."""
+The filters are the list endpoints', as SQL conditions from the lists' own repositories
+(item_where, unit_where, stock_where, location_where, person_where); the stock, location
+and people lists take keyword parameters, gathered here in dataclasses. The lists choose a
+page by sort order and OFFSET, an export walks ids."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ from typing import Any
 
 from server.db.engine import fetch
 from server.db.items_repo import COUNT_SQL, ItemFilter, item_where
+from server.db.places_repo import location_where, person_where
 from server.db.rows import load_json
+from server.db.stock_repo import stock_where
 from server.db.units_repo import UnitFilter, unit_where
 
 CHUNK = 2000
@@ -108,19 +110,8 @@ FROM stock s JOIN item i ON i.id = s.item LEFT JOIN lot lo ON lo.id = s.lot
 
 
 async def stock(f: StockFilter, chunk: int = CHUNK) -> Chunks:
-    where: list[str] = []
-    args: list[Any] = []
-    if f.item_id is not None:
-        where.append("s.item = {}")
-        args.append(f.item_id)
-    if f.lot_id is not None:
-        where.append("s.lot = {}")
-        args.append(f.lot_id)
-    if f.location_ids is not None:
-        where.append(f"s.location IN ({_marks(f.location_ids)})")
-        args += f.location_ids
-    if not f.include_zero:
-        where.append("s.quantity <> 0")
+    where, args = stock_where(item_id=f.item_id, location_ids=f.location_ids,
+                              lot_id=f.lot_id, include_zero=f.include_zero)
     cond = " AND ".join([*where, "s.id > {}"])
     async for rows in _walk(f"{STOCK_SQL} WHERE {cond}", args, chunk, "s.id"):
         yield rows
@@ -135,19 +126,8 @@ class LocationFilter:
 
 
 async def locations(f: LocationFilter, chunk: int = CHUNK) -> Chunks:
-    where: list[str] = []
-    args: list[Any] = []
-    if f.root_only:
-        where.append("parent IS NULL")
-    elif f.parent_id is not None:
-        where.append("parent = {}")
-        args.append(f.parent_id)
-    if f.archived is not None:
-        where.append("archived = {}")
-        args.append(f.archived)
-    if f.q:
-        where.append("(LOWER(name) LIKE {} OR LOWER(tag) = {})")
-        args += [f"%{f.q.lower()}%", f.q.strip().lower()]
+    where, args = location_where(parent_id=f.parent_id, root_only=f.root_only, q=f.q,
+                                 archived=f.archived)
     cond = " AND ".join([*where, "id > {}"])
     async for rows in _walk(f"SELECT * FROM location WHERE {cond}", args, chunk):
         yield rows
@@ -160,15 +140,7 @@ class PersonFilter:
 
 
 async def people(f: PersonFilter, chunk: int = CHUNK) -> Chunks:
-    where: list[str] = []
-    args: list[Any] = []
-    if f.active is not None:
-        where.append("active = {}")
-        args.append(f.active)
-    if f.q:
-        where.append("(LOWER(name) LIKE {} OR LOWER(email) LIKE {} OR LOWER(tag) = {} "
-                     "OR badge_code = {})")
-        args += [f"%{f.q.lower()}%", f"%{f.q.lower()}%", f.q.strip().lower(), f.q.strip()]
+    where, args = person_where(q=f.q, active=f.active)
     cond = " AND ".join([*where, "id > {}"])
     async for rows in _walk(f"SELECT * FROM person WHERE {cond}", args, chunk):
         yield rows

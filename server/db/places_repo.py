@@ -72,9 +72,9 @@ async def holds_anything(location_id: int) -> str | None:
     return None
 
 
-async def list_locations(*, parent_id: int | None, root_only: bool, q: str | None,
-                         archived: bool | None, limit: int, offset: int
-                         ) -> tuple[list[dict[str, Any]], int]:
+def location_where(*, parent_id: int | None, root_only: bool, q: str | None,
+                   archived: bool | None) -> tuple[list[str], list[Any]]:
+    """The locations list's filter as SQL conditions (the export shares it)."""
     where: list[str] = []
     args: list[Any] = []
     if root_only:
@@ -88,6 +88,14 @@ async def list_locations(*, parent_id: int | None, root_only: bool, q: str | Non
     if q:
         where.append("(LOWER(name) LIKE {} OR LOWER(tag) = {})")
         args += [f"%{q.lower()}%", q.strip().lower()]
+    return where, args
+
+
+async def list_locations(*, parent_id: int | None, root_only: bool, q: str | None,
+                         archived: bool | None, limit: int, offset: int
+                         ) -> tuple[list[dict[str, Any]], int]:
+    where, args = location_where(parent_id=parent_id, root_only=root_only, q=q,
+                                 archived=archived)
     cond = " AND ".join(where) or "1 = 1"
     total = await fetch(f"SELECT COUNT(*) AS n FROM location WHERE {cond}", *args)
     rows = await fetch(f"SELECT * FROM location WHERE {cond} ORDER BY name, id "
@@ -127,8 +135,8 @@ async def update_person(person_id: int, values: dict[Any, Any]) -> None:
     await Person.update(values).where(Person.id == person_id)
 
 
-async def list_people(*, q: str | None, active: bool | None, limit: int, offset: int
-                      ) -> tuple[list[dict[str, Any]], int]:
+def person_where(*, q: str | None, active: bool | None) -> tuple[list[str], list[Any]]:
+    """The people list's filter as SQL conditions (the export shares it)."""
     where: list[str] = []
     args: list[Any] = []
     if active is not None:
@@ -138,6 +146,12 @@ async def list_people(*, q: str | None, active: bool | None, limit: int, offset:
         where.append("(LOWER(name) LIKE {} OR LOWER(email) LIKE {} OR LOWER(tag) = {} "
                      "OR badge_code = {})")
         args += [f"%{q.lower()}%", f"%{q.lower()}%", q.strip().lower(), q.strip()]
+    return where, args
+
+
+async def list_people(*, q: str | None, active: bool | None, limit: int, offset: int
+                      ) -> tuple[list[dict[str, Any]], int]:
+    where, args = person_where(q=q, active=active)
     cond = " AND ".join(where) or "1 = 1"
     total = await fetch(f"SELECT COUNT(*) AS n FROM person WHERE {cond}", *args)
     rows = await fetch(f"SELECT * FROM person WHERE {cond} ORDER BY name, id "

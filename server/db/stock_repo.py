@@ -85,9 +85,9 @@ LEFT JOIN lot lo ON lo.id = s.lot
 """
 
 
-async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
-                     lot_id: int | None, include_zero: bool, limit: int,
-                     offset: int) -> tuple[list[dict[str, Any]], int]:
+def stock_where(*, item_id: int | None, location_ids: list[int] | None, lot_id: int | None,
+                include_zero: bool) -> tuple[list[str], list[Any]]:
+    """The stock list's filter as SQL conditions on `stock s` (the export shares it)."""
     where: list[str] = []
     args: list[Any] = []
     if item_id is not None:
@@ -101,6 +101,14 @@ async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
         args += location_ids
     if not include_zero:
         where.append("s.quantity <> 0")
+    return where, args
+
+
+async def list_stock(*, item_id: int | None, location_ids: list[int] | None,
+                     lot_id: int | None, include_zero: bool, limit: int,
+                     offset: int) -> tuple[list[dict[str, Any]], int]:
+    where, args = stock_where(item_id=item_id, location_ids=location_ids, lot_id=lot_id,
+                              include_zero=include_zero)
     cond = " AND ".join(where) or "1 = 1"
     total = await Stock.raw(f"SELECT COUNT(*) AS n FROM stock s WHERE {cond}", *args)
     rows = await Stock.raw(f"{STOCK_SELECT} WHERE {cond} ORDER BY i.sku, l.name, lo.code "
