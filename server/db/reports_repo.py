@@ -230,8 +230,8 @@ async def units_needing_care(scope: Scope, limit: int | None = None,
     icond, iargs = _items(scope)
     lcond, largs = _places(scope, "u.location")
     base = (f"FROM unit u JOIN item i ON i.id = u.item WHERE {icond} AND {lcond} "
-            "AND u.collapsed = {} AND (u.status = 'in_repair' OR (u.condition <> 'working' "
-            f"AND u.status IN {ON_HAND}))")
+            "AND u.collapsed = {} AND (u.status = 'in_repair' OR (u.condition IN "
+            f"('needs_repair', 'damaged') AND u.status IN {ON_HAND}))")
     args = [*iargs, *largs, False]
     total = int((await fetch(f"SELECT COUNT(*) AS n {base}", *args))[0]["n"])
     page = " LIMIT {} OFFSET {}" if limit is not None else ""
@@ -305,7 +305,8 @@ async def open_loans(scope: Scope, *, overdue_at: dt.datetime | None, no_due: bo
     page = " LIMIT {} OFFSET {}" if limit is not None else ""
     rows = await fetch(
         "SELECT x.*, i.sku AS item_sku, i.name AS item_name, p.tag AS person_tag, "
-        "p.name AS person_name, l.name AS location_name, lo.code AS lot_code "
+        "p.name AS person_name, l.tag AS location_tag, l.name AS location_name, "
+        "lo.code AS lot_code "
         f"FROM ({_OPEN}) x JOIN item i ON i.id = x.item_id "
         "JOIN person p ON p.id = x.person_id JOIN location l ON l.id = x.location_id "
         f"LEFT JOIN lot lo ON lo.id = x.lot_id WHERE {icond} AND {lcond} AND {due} "

@@ -344,6 +344,11 @@ class Morning:
     care: list[dict[str, Any]]
 
 
+async def open_now(*, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """What is out now, the earliest due first, in the shape of the loans list's rows."""
+    return await reports_repo.open_loans(Scope(), overdue_at=None, no_due=False, limit=limit)
+
+
 async def morning(now: dt.datetime, end_of_today: dt.datetime, *, lines: int = 6) -> Morning:
     everything = Scope()
     overdue_rows, overdue_total = await reports_repo.open_loans(

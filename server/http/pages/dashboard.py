@@ -1,9 +1,12 @@
 """The home page is a manager's morning page: what is overdue (and by how many days), what
-is due back today, what to reorder, which units need repair, what the tracking advisor
-suggests, and the way into the reports; then recent activity (a bulk change as one line).
+is due back today, what to reorder, which units need repair, and the way into the reports
+(the tracking advisor and utilization among them); then recent activity (a bulk change as
+one line).
 
-It is the first page everybody opens, so each figure is one cheap query: counts and a few
-rows, never a whole report."""
+It is the first page everybody opens, so each figure is a count or a few rows through an
+index, never a whole report: the advisor's count of suggestions (advisor.count_suggestions)
+and the top and bottom of utilization each cost seconds on a million units, so the page
+links to those reports instead of computing them."""
 
 from __future__ import annotations
 
@@ -19,7 +22,7 @@ from server.http import present
 from server.http.auth import VIEW
 from server.http.pages.common import PageBase, Req, page
 from server.http.pages.timeline import recent_activity
-from server.services import advisor, loans, reports
+from server.services import reports
 
 LINES = 6
 
@@ -37,7 +40,7 @@ class DashboardPages(PageBase):
         zone = present.viewer_zone(request.scope.get("user"),
                                    request.cookies.get(present.TZ_COOKIE))
         day = await reports.morning(now, end_of_local_day(now, zone), lines=LINES)
-        out, out_total = await loans.open_loans(limit=LINES)
+        out, out_total = await reports.open_now(limit=LINES)
         low_rows, low_total = await items_repo.list_items(
             ItemFilter(low_stock=True), sort="sku", descending=False, limit=LINES, offset=0
         )
@@ -46,7 +49,6 @@ class DashboardPages(PageBase):
             item = present.item(r, [])
             low.append({"item": item, "order": suggested_order(int(r["count"]),
                                                                int(r["reorder_point"]))})
-        advice = await advisor.count_suggestions(now)
         return page(
             request,
             "home.html",
@@ -55,6 +57,5 @@ class DashboardPages(PageBase):
             out_total=out_total,
             low=low,
             low_total=low_total,
-            advice=advice,
             recent=await recent_activity(lines=10),
         )
