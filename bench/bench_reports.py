@@ -54,8 +54,8 @@ REPORTS: list[tuple[str, str]] = [
     ("low stock (api)", "/api/v1/reports/low-stock"),
     ("low stock per location (api)", "/api/v1/reports/low-stock?by=location"),
     ("stock value by category (api)", "/api/v1/reports/stock-value?by=category"),
-    ("stock value 30 days ago (api)", "/api/v1/reports/stock-value?by=category&as_of="
-     + (dt.date.today() - dt.timedelta(days=30)).isoformat()),
+    ("stock value 30 days ago, one item (api)", "/api/v1/reports/stock-value?item=SKU-000001"
+     "&as_of=" + (dt.date.today() - dt.timedelta(days=30)).isoformat()),
     ("loans by person (api)", "/api/v1/reports/loans-by-person"),
     ("overdue (api)", "/api/v1/reports/overdue"),
     ("no due date (api)", "/api/v1/reports/no-due-date"),
