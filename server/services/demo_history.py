@@ -112,7 +112,7 @@ def plan(a: Actor, c: Cast, now: dt.datetime) -> list[tuple[dt.datetime, Step]]:
                                                "foot pad missing"))
     add(now - dt.timedelta(days=1, hours=5), _status(a, c.projectors[2], "lost",
                                                      "not back from the offsite"))
-    add(now - dt.timedelta(hours=6), _check_out(a, c.ladders[3], c.people[0], _due_today(now)))
+    add(now - dt.timedelta(hours=6), _check_out(a, c.ladders[3], c.people[1], _due_today(now)))
     add(now - dt.timedelta(days=20),
         _check_out(a, c.projectors[0], c.people[2], now - dt.timedelta(days=9, hours=1)))
     return steps
