@@ -86,6 +86,12 @@ FIELDS: dict[str, Field] = {
     "confirm_password": Field("repeated password", 1000),
     "time_zone": Field("time zone", 64),
     "q": Field("search", 200),
+    # service records (server/services/maintenance.py)
+    "vendor": Field("vendor", 200),
+    "performed_by": Field("done by", 200),
+    "notes": Field("notes", 4000),
+    "cost": Field("cost", COST_CHARS),
+    "planned_on": Field("planned date"),
 }
 
 _ROW = re.compile(r"custom_fields\[(\d+)\]\.(\w+)")

@@ -19,6 +19,7 @@ from typing import Any
 
 from server.db import ledger, maintenance_repo, units_repo
 from server.db.engine import write_transaction
+from server.domain import fields
 from server.domain import maintenance as m
 from server.domain.actors import Actor
 from server.domain.errors import Conflict, InvalidInput
@@ -27,7 +28,9 @@ from server.domain.units import Unit
 from server.domain.vocab import EventKind, Role, Status
 from server.services.local_time import zone_of
 
-MAX_TEXT = {"performed_by": 200, "vendor": 200, "notes": 4000, "name": 100}
+# as long as the pages' inputs take (server/domain/fields.py)
+MAX_TEXT = {k: fields.max_chars(k) or 0 for k in ("performed_by", "vendor", "notes")}
+MAX_TEXT["name"] = 100
 STARTABLE = frozenset({Status.AVAILABLE, Status.RESERVED})
 
 
