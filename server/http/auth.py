@@ -25,7 +25,7 @@ from litestar.middleware import AbstractAuthenticationMiddleware, Authentication
 from server.domain.actors import Actor
 from server.domain.errors import Forbidden, PasswordChangeRequired, Unauthenticated
 from server.domain.vocab import Role
-from server.http import csrf
+from server.http import csrf, upload
 from server.http.present import TZ_COOKIE, with_browser_zone
 from server.services import auth
 
@@ -119,6 +119,8 @@ async def role_guard(connection: ASGIConnection[Any, Any, Any, Any],
         raise Unauthenticated("log in first")
     actor.require(needed, kiosk=bool(handler.opt.get("kiosk")))
     if connection.scope.get("method", "GET") not in csrf.SAFE_METHODS:
+        if handler.opt.get("upload"):  # before the CSRF check reads the form
+            upload.refuse_announced_over_limit(connection.headers)
         if connection.scope.get("auth") == csrf.SESSION:
             await csrf.check_session_request(connection,
                                              connection.cookies.get(SESSION_COOKIE, ""))

@@ -46,11 +46,18 @@ def too_large(limit: int, seen: int | None = None) -> TooLarge:
                     details={"limit": limit, **({"length": seen} if seen else {})})
 
 
-async def receive(request: Any, file_field: str = "file") -> Upload:
+def refuse_announced_over_limit(headers: Any) -> None:
+    """413 before a byte of the body is read, when its announced length is over the import
+    limit (plus room for the form's other fields): browsers announce a form's length."""
     limit = get_settings().import_max_bytes
-    announced = request.headers.get("content-length")
+    announced = headers.get("content-length")
     if announced and announced.isdigit() and int(announced) > limit + 64_000:
         raise too_large(limit, int(announced))
+
+
+async def receive(request: Any, file_field: str = "file") -> Upload:
+    limit = get_settings().import_max_bytes
+    refuse_announced_over_limit(request.headers)
     ctype = request.headers.get("content-type", "")
     if "multipart/form-data" not in ctype or "boundary=" not in ctype:
         raise InvalidInput("send the file as multipart/form-data (a form with a file field)",

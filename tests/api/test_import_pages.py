@@ -66,3 +66,19 @@ def test_operators_are_not_shown_the_import_page(client, operator):
     assert page_login(client, "operator").status_code == 303
     assert client.get("/imports", headers=HTML).status_code == 403
     assert 'href="/imports"' not in client.get("/", headers=HTML).text
+
+
+def test_the_page_refuses_a_file_over_the_limit_before_reading_the_form(client, monkeypatch):
+    """The announced length is enough: the form (and its CSRF field) is not even read, so a
+    200 MB upload costs nothing (here: a 1,000-byte limit and no CSRF token at all)."""
+    from dataclasses import replace
+
+    from server import settings as settings_module
+
+    small = replace(settings_module.get_settings(), import_max_bytes=1000)
+    monkeypatch.setattr("server.http.upload.get_settings", lambda: small)
+    assert page_login(client, "manager").status_code == 303
+    answer = client.post("/imports", files={"file": ("big.csv", b"x" * 200_000, "text/csv")},
+                         data={"kind": "units"}, headers=HTML)
+    assert answer.status_code == 413, answer.text
+    assert "1,000 bytes" in answer.text and "TAGTRACK_IMPORT_MAX_BYTES" in answer.text

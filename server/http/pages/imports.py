@@ -38,7 +38,7 @@ class ImportPages(PageBase):
                     mappings=await imports_repo.mappings(),
                     limit_mb=get_settings().import_max_bytes / 1_000_000)
 
-    @post("/imports", opt=MANAGE, request_max_body_size=None)
+    @post("/imports", opt={**MANAGE, "upload": True}, request_max_body_size=None)
     async def upload(self, request: Req) -> Redirect:
         form = await request.form()  # parsed (to a spooled file) by the CSRF check already
         file = form.get("file")
