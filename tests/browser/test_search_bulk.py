@@ -10,17 +10,17 @@ a temporary folder."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import shots
 from tests.browser.pages_fixtures import PagesServer, login_as, pages_browser, pages_server
 
 __all__ = ["login_as", "pages_browser", "pages_server"]  # fixtures, imported to be found
 
-SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+SIZES = shots.SIZES
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "search"
 
 OUTSIDE = """w => [...document.querySelectorAll('header.bar *')]
@@ -29,11 +29,7 @@ OUTSIDE = """w => [...document.querySelectorAll('header.bar *')]
 
 
 def shots_dir(tmp_path: Path) -> Path:
-    if os.environ.get("TAGTRACK_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    chosen = os.environ.get("TAGTRACK_SHOTS_DIR")
-    return Path(chosen) if chosen else tmp_path
+    return shots.shots_dir(tmp_path, DOCS_IMG)
 
 
 def fits(page: Any, width: int) -> None:

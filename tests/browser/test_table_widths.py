@@ -9,19 +9,19 @@ TAGTRACK_SCREENSHOTS=1), else to a temporary folder."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.browser import shots
 from tests.browser.conftest import PASSWORD, USER
 from tests.browser.pages_fixtures import Watched, pages_browser
 
 __all__ = ["pages_browser"]  # a fixture, imported to be found
 
-SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+SIZES = shots.SIZES
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "tables"
 
 # Where each cell sits in the page, and whether it is cut off: by the screen, or by a
@@ -42,11 +42,7 @@ BOXES = """cells => cells.map(cell => {
 
 
 def shots_dir(tmp_path: Path) -> Path:
-    if os.environ.get("TAGTRACK_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    chosen = os.environ.get("TAGTRACK_SHOTS_DIR")
-    return Path(chosen) if chosen else tmp_path
+    return shots.shots_dir(tmp_path, DOCS_IMG)
 
 
 @pytest.fixture

@@ -8,31 +8,25 @@ TAGTRACK_SHOTS_DIR, else a temporary folder."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
 
 import pytest
 
+from tests.browser import shots
 from tests.browser.pages_fixtures import login_as, pages_browser, pages_server
 
 __all__ = ["login_as", "pages_browser", "pages_server"]  # fixtures, imported to be found
 
-SIZES = {"phone": {"width": 390, "height": 844}, "laptop": {"width": 1280, "height": 800}}
+SIZES = shots.SIZES
 DOCS_IMG = Path(__file__).resolve().parents[2] / "docs" / "img" / "utilization"
 DRILLS = "TL-DRL-DDF485"
 
 
 def shots_dir(tmp_path: Path) -> Path:
-    if os.environ.get("TAGTRACK_SCREENSHOTS") == "1":
-        DOCS_IMG.mkdir(parents=True, exist_ok=True)
-        return DOCS_IMG
-    chosen = os.environ.get("TAGTRACK_SHOTS_DIR")
-    return Path(chosen) if chosen else tmp_path
+    return shots.shots_dir(tmp_path, DOCS_IMG)
 
 
-def fits(page: Any, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+fits = shots.fits
 
 
 @pytest.mark.parametrize("size", SIZES)
